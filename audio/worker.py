@@ -1,0 +1,122 @@
+"""The speech worker process: `python -m audio.worker`, driven by `audio.announcer`.
+
+eSpeak NG can end its whole process on bad input, and pyttsx3 allows one engine per
+process driven from one thread, so synthesis lives here, away from the server.
+
+Protocol: one JSON object per line. The parent writes jobs on our stdin:
+    {"op": "job", "id": 7, "text": "...", "out": "/data/audio/<key>.wav",
+     "voice": "id", "rate": 140, "pitch": 50, "volume": 1.0, "chime": true, "closing": false}
+    {"op": "quit"}
+and we answer on the original stdout: {"ready": true, "pid": 123} once, then
+{"id": 7, "ok": true} or {"id": 7, "ok": false, "error": "..."} per job.
+The real fd 1 is pointed at /dev/null because pyttsx3 prints "Audio saved to ..." there.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from . import sound
+
+log = logging.getLogger("antrian.audio.worker")
+
+
+def load_engine() -> Any:
+    """pyttsx3 on the eSpeak NG shipped by `espeakng-loader`, no system package needed."""
+    import espeakng_loader
+
+    # pyttsx3 dlopens "libespeak-ng.so.1" by name; loading the wheel's copy first, globally,
+    # makes that lookup find it (its SONAME is libespeak-ng.so.1).
+    ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+    os.environ["ESPEAK_DATA_PATH"] = espeakng_loader.get_data_path()
+    import pyttsx3
+
+    return pyttsx3.init()
+
+
+class Synthesiser:
+    def __init__(self, engine: Any):
+        self.engine = engine
+        self._props: dict[str, Any] = {}
+        self._errors: list[BaseException] = []
+        # pyttsx3 runs queued commands at once when idle but reports their exceptions as
+        # "error" notifications instead of raising them.
+        engine.connect("error", lambda name=None, exception=None: self._errors.append(exception))
+
+    def _set(self, name: str, value: Any) -> None:
+        if self._props.get(name) == value:
+            return
+        self._errors.clear()
+        self.engine.setProperty(name, value)
+        if self._errors:
+            raise ValueError(f"cannot set {name} to {value!r}: {self._errors[0]}")
+        self._props[name] = value
+
+    def run(self, job: dict[str, Any]) -> None:
+        out = Path(job["out"])
+        speech_path = out.with_name(f".{out.stem}.speech.{os.getpid()}.tmp.wav")
+        try:
+            try:
+                self._set("voice", job["voice"])
+            except Exception as exc:  # an unknown variant must not silence the hall
+                log.warning("voice %r unusable (%s); falling back to 'id'", job["voice"], exc)
+                self._props.pop("voice", None)
+                self._set("voice", "id")
+            self._set("rate", int(job["rate"]))
+            self._set("pitch", int(job["pitch"]))
+            self._set("volume", float(job["volume"]))
+            self.engine.save_to_file(job["text"], str(speech_path))
+            self.engine.runAndWait()
+            speech = sound.read_pcm(speech_path)
+        finally:
+            speech_path.unlink(missing_ok=True)
+        if not speech:
+            raise RuntimeError("eSpeak produced no audio")
+        frames = sound.announcement(speech, with_chime=job["chime"], with_closing=job["closing"])
+        sound.write_atomic(out, frames)
+
+
+def serve(requests: BinaryIO, replies: BinaryIO, synth: Synthesiser) -> None:
+    def reply(message: dict[str, Any]) -> None:
+        replies.write(json.dumps(message).encode() + b"\n")
+        replies.flush()
+
+    reply({"ready": True, "pid": os.getpid()})
+    for line in requests:
+        message = json.loads(line)
+        op = message.get("op")
+        if op == "quit":
+            return
+        if op != "job":
+            continue
+        if message.get("hang"):  # test hook: behave like a stuck eSpeak
+            time.sleep(float(message["hang"]))
+        try:
+            synth.run(message)
+            reply({"id": message["id"], "ok": True})
+        except Exception as exc:
+            log.exception("synthesis failed for %r", message.get("text"))
+            reply({"id": message["id"], "ok": False, "error": f"{type(exc).__name__}: {exc}"})
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="audio-worker: %(levelname)s %(message)s")
+    replies = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    synth = Synthesiser(load_engine())
+    sound.chime()  # computed once, before we announce readiness
+    sound.closing_tone()
+    serve(sys.stdin.buffer, replies, synth)
+
+
+if __name__ == "__main__":
+    main()
