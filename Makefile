@@ -1,0 +1,31 @@
+# The two commands a new machine needs:
+#   make demo   - set everything up and run the server on the bundled demo config
+#   make test   - set everything up and run the whole test suite
+# Both create ./.venv on first use; `pip install` alone brings speech (eSpeak NG via espeakng-loader).
+
+VENV ?= .venv
+PYTHON ?= python3
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench system-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/antrian serve
+
+system-deps:
+	scripts/install-system-deps
+
+test: $(STAMP) system-deps
+	$(VENV)/bin/pytest
+
+bench: $(STAMP) system-deps
+	$(VENV)/bin/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) antrian-data

@@ -1,0 +1,86 @@
+"""Thin HTTP and WebSocket adapters over the hall.
+
+    app = create_app(config, data_dir=Path("data"), config_path=Path("antrian.toml"))
+
+Each door lives in its own module with its own `routes` list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from ..announce import Announcer, TextAnnouncer
+from ..config import Config
+from ..hall import Clock, Hall, utc_now
+from ..hub import Hub
+from ..store import SqliteStore
+from . import api, pages, ws_counter, ws_screen
+from .config_watch import ConfigWatcher
+from .health import ScreenHealth
+from .security import RateLimiter
+from .templating import STATIC_DIR
+
+log = logging.getLogger(__name__)
+
+AnnouncerFactory = Callable[[Config, Path], Announcer]
+
+
+def default_announcer(config: Config, data_dir: Path) -> Announcer:
+    try:
+        from audio import Announcer as SpeechAnnouncer
+    except ImportError as exc:  # speech is optional at runtime: calls still show as text
+        log.warning("speech unavailable (%s): calls are shown without audio", exc)
+        return TextAnnouncer(config)
+    return SpeechAnnouncer(config, data_dir)
+
+
+def create_app(
+    config: Config,
+    data_dir: Path,
+    *,
+    config_path: Path | None = None,
+    clock: Clock = utc_now,
+    announcer_factory: AnnouncerFactory = default_announcer,
+) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        state = app.state
+        store = SqliteStore(data_dir / "antrian.sqlite3")
+        await store.open()
+        announcer = announcer_factory(config, data_dir)
+        state.hub = Hub()
+        state.hall = Hall(config, store, state.hub, announcer, clock)
+        await state.hall.start()
+        await announcer.start()
+        state.screen_health = ScreenHealth()
+        state.issue_limiter = RateLimiter(config.security.issue_rate_per_minute)
+        state.config_path = config_path
+        state.config_problems = []
+        tasks = []
+        if config_path is not None:
+            watcher = ConfigWatcher(config_path, state.hall, state.hub, state.config_problems)
+            tasks.append(asyncio.create_task(watcher.run()))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await announcer.stop()
+            await store.close()
+
+    routes = [
+        *api.routes,
+        *ws_counter.routes,
+        *ws_screen.routes,
+        *pages.routes,
+        Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,65 @@
+"""Live config: the file is re-read when it changes; valid edits take effect, invalid ones don't.
+
+Polling the modification time (every half second) needs no extra dependency and works
+on every file system, including network shares an admin may edit from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from ..config import ConfigError, load_config
+from ..hall import Hall
+from ..hub import Hub
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.5
+
+
+class ConfigWatcher:
+    def __init__(self, path: Path, hall: Hall, hub: Hub, problems: list[str]):
+        self.path = path
+        self.hall = hall
+        self.hub = hub
+        self.problems = problems  # shared with the admin status view
+        self._stamp = self._read_stamp()
+
+    def _read_stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size)
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            self.check()
+
+    def check(self) -> bool:
+        """Reload when the file changed; True when a new config was put in force."""
+        stamp = self._read_stamp()
+        if stamp == self._stamp or stamp is None:
+            return False
+        self._stamp = stamp
+        try:
+            config = load_config(self.path)
+        except ConfigError as exc:
+            self.problems[:] = exc.problems
+            for problem in exc.problems:
+                log.error("config edit rejected, the previous config stays in force: %s", problem)
+            return False
+        self.problems.clear()
+        self.hall.reload(config)
+        self._refresh_screens()
+        log.info("config reloaded from %s", self.path)
+        return True
+
+    def _refresh_screens(self) -> None:
+        for subscriber in [s for s in self.hub.subscribers if s.kind == "screen"]:
+            screen = self.hall.config.screen(subscriber.key)
+            if screen is not None:
+                self.hub.resend_snapshot(subscriber, self.hall.screen_snapshot(screen))

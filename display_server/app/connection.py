@@ -1,0 +1,104 @@
+"""One WebSocket connection fed by the hub: a single sender, a receiver, and the drop signal."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ..hub import Hub, Subscriber
+
+log = logging.getLogger(__name__)
+
+CLOSE_TOO_SLOW = 4008  # the hub dropped this client: reconnect and resync
+Handler = Callable[[dict], Awaitable[dict | None]]
+
+
+class BadMessage(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def parse_message(text: str | None, max_bytes: int) -> dict:
+    if text is None:
+        raise BadMessage("bad_json", "messages must be JSON text frames")
+    if len(text.encode()) > max_bytes:
+        raise BadMessage("message_too_large", f"messages are limited to {max_bytes} bytes")
+    try:
+        message = json.loads(text)
+    except ValueError:
+        raise BadMessage("bad_json", "the message is not valid JSON") from None
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        raise BadMessage("bad_request", "a message is a JSON object with a string 'type'")
+    return message
+
+
+def send_direct(subscriber: Subscriber, message: dict) -> None:
+    """Replies go through the same queue as events, so one task writes to the socket."""
+    try:
+        subscriber.queue.put_nowait(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
+    except asyncio.QueueFull:
+        subscriber.dropped.set()
+
+
+async def run_connection(
+    websocket: WebSocket, hub: Hub, subscriber: Subscriber, handle: Handler, max_bytes: int
+) -> None:
+    """Pump hub messages out and hand incoming messages to `handle` until either side ends."""
+    sender = asyncio.create_task(_pump(websocket, subscriber))
+    receiver = asyncio.create_task(_receive(websocket, subscriber, handle, max_bytes))
+    dropped = asyncio.create_task(subscriber.dropped.wait())
+    try:
+        done, _ = await asyncio.wait({sender, receiver, dropped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sender, receiver, dropped):
+            task.cancel()
+        hub.unsubscribe(subscriber)
+    if dropped in done:
+        await _close_quietly(websocket, CLOSE_TOO_SLOW, "too slow: reconnect and resync")
+
+
+async def _pump(websocket: WebSocket, subscriber: Subscriber) -> None:
+    try:
+        while True:
+            await websocket.send_text(await subscriber.next_message())
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        return
+
+
+async def _receive(websocket: WebSocket, subscriber: Subscriber, handle: Handler, max_bytes: int) -> None:
+    try:
+        while True:
+            frame = await websocket.receive()
+            if frame["type"] == "websocket.disconnect":
+                return
+            try:
+                message = parse_message(frame.get("text"), max_bytes)
+                reply = await handle(message)
+            except BadMessage as exc:
+                reply = {"type": "error", "code": exc.code, "message": exc.message}
+            if reply is not None:
+                send_direct(subscriber, reply)
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        return
+
+
+async def _close_quietly(websocket: WebSocket, code: int, reason: str) -> None:
+    try:
+        await asyncio.wait_for(websocket.close(code=code, reason=reason), timeout=2)
+    except Exception:  # the peer is gone or stuck; the server moves on either way
+        pass
+
+
+async def refuse(websocket: WebSocket, code: str, message: str, close_code: int = 4001) -> None:
+    """Tell an accepted client why it is refused, then close."""
+    try:
+        await websocket.send_json({"type": "error", "code": code, "message": message})
+    except Exception:
+        pass
+    await _close_quietly(websocket, close_code, code)

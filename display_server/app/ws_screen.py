@@ -1,0 +1,53 @@
+"""`/ws/screen/{screen_id}`: public and read-only. A screen gets a snapshot, then its zone's events.
+
+Screens may send only `ping` (a heartbeat, answered with `pong`) and `status`
+(whether their audio is unlocked), which feed the admin status view.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket
+
+from ..hall import Hall
+from .connection import refuse, run_connection
+from .health import ScreenHealth
+from .security import origin_allowed
+
+
+async def screen_socket(websocket: WebSocket) -> None:
+    app = websocket.app.state
+    hall: Hall = app.hall
+    if not origin_allowed(websocket, hall.config.security.allowed_origins):
+        await websocket.close(code=4003)
+        return
+    await websocket.accept()
+    screen_id = websocket.path_params["screen_id"]
+    screen = hall.config.screen(screen_id)
+    if screen is None:
+        await refuse(websocket, "unknown_screen", f"no screen {screen_id!r}", close_code=4004)
+        return
+    health: ScreenHealth = app.screen_health
+    subscriber = app.hub.subscribe(
+        [f"zone:{screen.zone}", f"screen:{screen.id}"], kind="screen", key=screen.id,
+        snapshot=hall.screen_snapshot(screen),
+    )
+    health.connected(screen.id)
+
+    async def handle(message: dict) -> dict | None:
+        kind = message["type"]
+        if kind == "ping":
+            health.seen(screen.id)
+            return {"type": "pong"}
+        if kind == "status":
+            health.report(screen.id, message)
+            return None
+        return {"type": "error", "code": "forbidden", "message": "screens are read-only"}
+
+    try:
+        await run_connection(websocket, app.hub, subscriber, handle, hall.config.security.max_message_bytes)
+    finally:
+        health.disconnected(screen.id)
+
+
+routes = [WebSocketRoute("/ws/screen/{screen_id}", screen_socket)]

@@ -1,0 +1,111 @@
+"""The `antrian` command."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from .config import Config, ConfigError, demo_config_path, demo_config_text, load_config
+from .config import uses_demo_tokens
+
+log = logging.getLogger("antrian")
+
+MAX_WEBSOCKET_FRAME = 64 * 1024  # hard cap; the config's max_message_bytes is checked per message
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="antrian")
+def main() -> None:
+    """Antrian: queue calling for public service halls, on the hall's own network."""
+
+
+def load_or_exit(path: Path | None) -> Config:
+    try:
+        return load_config(path or demo_config_path())
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        sys.exit(2)
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), help="Config file (default: the bundled demo).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for the whole LAN).")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--data", "data_dir", default="antrian-data", show_default=True, type=click.Path(path_type=Path, file_okay=False), help="Folder for the database and the audio cache.")
+def serve(config_path: Path | None, host: str, port: int, data_dir: Path) -> None:
+    """Run the server."""
+    import uvicorn
+
+    from .app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = load_or_exit(config_path)
+    if uses_demo_tokens(config) and not _is_loopback(host):
+        click.secho(
+            "WARNING: this config uses demo tokens (demo-…) and the server is reachable from the network.\n"
+            "Anyone on the LAN can act as a counter or admin. Set your own tokens before going live.",
+            fg="red", bold=True, err=True,
+        )
+    app = create_app(config, data_dir, config_path=config_path)
+    _print_urls(config, host, port, config_path)
+    uvicorn.run(app, host=host, port=port, ws_max_size=MAX_WEBSOCKET_FRAME, log_level="info", timeout_keep_alive=5)
+
+
+@main.command("demo-config")
+def demo_config() -> None:
+    """Print the bundled demo config (start yours with: antrian demo-config > antrian.toml)."""
+    click.echo(demo_config_text(), nl=False)
+
+
+@main.command("check-config")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+def check_config(path: Path) -> None:
+    """Validate a config file: exit 0 when valid, else exit 2 with one line per problem."""
+    config = load_or_exit(path)
+    click.echo(
+        f"{path}: valid ({len(config.agencies)} agencies, {len(config.services)} services, "
+        f"{len(config.counters)} counters, {len(config.screens)} screens)"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _print_urls(config: Config, host: str, port: int, config_path: Path | None) -> None:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    base = f"http://{shown}:{port}"
+    click.echo(f"Antrian for {config.site.name} ({config_path or 'demo config'})")
+    click.echo(f"  Kiosk:    {base}/kiosk")
+    for screen in config.screens:
+        click.echo(f"  Screen:   {base}/screen/{screen.id}  ({screen.layout}, {screen.zone})")
+    for counter in config.counters:
+        click.echo(f"  Counter:  {base}/counter/{counter.id}  ({counter.name})")
+    click.echo(f"  Status:   {base}/admin/screens")
+    click.echo(f"  State:    {base}/api/state")
+
+
+def _register_optional_commands() -> None:
+    """Commands that live with their own package (voice, counter client, ...)."""
+    for module, names in (("audio.cli", ("announce", "speaker")), ("counter_client.cli", ("counter", "call"))):
+        try:
+            imported = __import__(module, fromlist=list(names))
+        except ImportError:
+            continue
+        for name in names:
+            command = getattr(imported, name, None)
+            if isinstance(command, click.Command):
+                main.add_command(command, name)
+
+
+_register_optional_commands()

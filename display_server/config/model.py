@@ -1,0 +1,311 @@
+"""Typed shape of the hall's config file.
+
+Every section of the TOML file maps onto one model here. Field-level rules live on
+the models; rules that span sections (a counter naming an unknown service, two
+services sharing a prefix) live in `Config`'s validators, so that every problem is
+reported with the path of the field that causes it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Identifier = str  # validated by `_check_identifier`
+_IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_PREFIX = re.compile(r"^[A-Z]{1,3}$")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Section(BaseModel):
+    """Base for every section: unknown keys are errors, so typos never pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_identifier(value: str) -> str:
+    if not _IDENTIFIER.match(value):
+        raise ValueError(
+            "must be 1-40 lowercase letters, digits, '-' or '_', starting with a letter or digit"
+        )
+    return value
+
+
+class Site(Section):
+    name: str = Field(min_length=1)
+    timezone: str = "Asia/Jakarta"
+    logo: str | None = None
+    running_text: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta, Asia/Makassar)")
+        return value
+
+    @property
+    def zone_info(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Break(Section):
+    days: list[Weekday] = list(WEEKDAYS)
+    start: time
+    end: time
+    reason: str = "Istirahat"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Break:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class Schedule(Section):
+    """When tickets may be issued, in the hall's local time."""
+
+    days: list[Weekday] = list(WEEKDAYS)
+    open: time = time(0, 0)
+    close: time = time(23, 59, 59)
+    issue_cutoff: time | None = None
+    breaks: list[Break] = []
+    holidays: list[date] = []
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Schedule:
+        if self.close <= self.open:
+            raise ValueError("close must be after open")
+        if self.issue_cutoff is not None and not self.open < self.issue_cutoff <= self.close:
+            raise ValueError("issue_cutoff must lie between open and close")
+        return self
+
+
+class Agency(Section):
+    id: Identifier
+    name: str = Field(min_length=1)
+    short_name: str | None = None
+    booth: str | None = None
+    spoken_booth: str | None = None
+
+    _id = field_validator("id")(_check_identifier)
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+
+class Service(Section):
+    id: Identifier
+    name: str = Field(min_length=1)
+    agency: Identifier
+    prefix: str
+    daily_quota: int | None = Field(default=None, ge=1)
+    schedule: Schedule | None = None
+    spoken_name: str | None = None
+
+    _id = field_validator("id")(_check_identifier)
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not _PREFIX.match(value):
+            raise ValueError("must be 1-3 capital letters A-Z")
+        return value
+
+
+class Zone(Section):
+    id: Identifier
+    name: str = Field(min_length=1)
+
+    _id = field_validator("id")(_check_identifier)
+
+
+class Counter(Section):
+    id: Identifier
+    name: str = Field(min_length=1)
+    spoken_name: str | None = None
+    services: list[Identifier] = Field(min_length=1)
+    zone: Identifier
+    token: str = Field(min_length=8)
+
+    _id = field_validator("id")(_check_identifier)
+
+
+Layout = Literal["standard", "grid", "media"]
+
+
+class Theme(Section):
+    background: str = "#0b1d33"
+    panel: str = "#12304f"
+    accent: str = "#ffc83d"
+    text: str = "#ffffff"
+
+    @field_validator("*")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        if not re.match(r"^#[0-9a-fA-F]{6}$", value):
+            raise ValueError("must be a colour like #12304f")
+        return value
+
+
+class Screen(Section):
+    id: Identifier
+    zone: Identifier
+    layout: Layout = "standard"
+    title: str | None = None
+    audio: bool = False
+    running_text: str | None = None
+    history: int = Field(default=6, ge=0, le=20)
+    font_scale: float = Field(default=1.0, ge=0.5, le=2.0)
+    orientation: Literal["landscape", "portrait"] = "landscape"
+    theme: Theme = Theme()
+    logo: str | None = None
+    counters: list[Identifier] = []
+    services: list[Identifier] = []
+    media_folder: str | None = None
+    announce_max_age_seconds: int = Field(default=60, ge=0)
+
+    _id = field_validator("id")(_check_identifier)
+
+
+class Voice(Section):
+    enabled: bool = True
+    voice: str = "id"
+    rate: int = Field(default=140, ge=60, le=400)
+    pitch: int = Field(default=50, ge=0, le=99)
+    volume: float = Field(default=1.0, ge=0.0, le=1.0)
+    number_mode: Literal["words", "digits"] = "words"
+    zero_word: Literal["nol", "kosong"] = "nol"
+    template: str = "Nomor antrean {nomor}, silakan menuju {tujuan}."
+    recall_template: str = "Panggilan ulang, nomor antrean {nomor}, silakan menuju {tujuan}."
+    repeat: bool = False
+    repeat_joiner: str = "sekali lagi"
+    destination: Literal["counter", "booth"] = "counter"
+    chime: bool = True
+    closing_tone: bool = False
+    dictionary: dict[str, str] = {}
+
+    @field_validator("template", "recall_template")
+    @classmethod
+    def _placeholders(cls, value: str) -> str:
+        unknown = set(re.findall(r"{(\w*)}", value)) - {"nomor", "tujuan", "layanan", "loket"}
+        if unknown:
+            raise ValueError(
+                f"unknown placeholder {{{sorted(unknown)[0]}}}; use {{nomor}}, {{tujuan}}, {{layanan}} or {{loket}}"
+            )
+        return value
+
+
+class Queue(Section):
+    priority_every: int = Field(default=1, ge=1, le=20)
+    recall_limit: int = Field(default=3, ge=1, le=10)
+    priority_labels: list[str] = ["Lansia", "Disabilitas", "Ibu hamil"]
+
+
+class Security(Section):
+    admin_token: str = Field(min_length=8)
+    allowed_origins: list[str] = []
+    max_message_bytes: int = Field(default=4096, ge=256, le=1_048_576)
+    issue_rate_per_minute: int = Field(default=30, ge=1)
+
+
+class Config(Section):
+    site: Site
+    security: Security
+    queue: Queue = Queue()
+    schedule: Schedule = Schedule()
+    voice: Voice = Voice()
+    agencies: list[Agency] = Field(min_length=1)
+    services: list[Service] = Field(min_length=1)
+    zones: list[Zone] = Field(min_length=1)
+    counters: list[Counter] = Field(min_length=1)
+    screens: list[Screen] = []
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Config:
+        problems: list[str] = []
+        for section in ("agencies", "services", "zones", "counters", "screens"):
+            problems += _duplicate_ids(section, getattr(self, section))
+        problems += _duplicate_prefixes(self.services)
+        agencies = {a.id for a in self.agencies}
+        services = {s.id for s in self.services}
+        zones = {z.id for z in self.zones}
+        counters = {c.id for c in self.counters}
+        for i, service in enumerate(self.services):
+            if service.agency not in agencies:
+                problems.append(f"services.{i}.agency: unknown agency {service.agency!r}")
+        for i, counter in enumerate(self.counters):
+            if counter.zone not in zones:
+                problems.append(f"counters.{i}.zone: unknown zone {counter.zone!r}")
+            for j, sid in enumerate(counter.services):
+                if sid not in services:
+                    problems.append(f"counters.{i}.services.{j}: unknown service {sid!r}")
+        for i, screen in enumerate(self.screens):
+            if screen.zone not in zones:
+                problems.append(f"screens.{i}.zone: unknown zone {screen.zone!r}")
+            for j, cid in enumerate(screen.counters):
+                if cid not in counters:
+                    problems.append(f"screens.{i}.counters.{j}: unknown counter {cid!r}")
+            for j, sid in enumerate(screen.services):
+                if sid not in services:
+                    problems.append(f"screens.{i}.services.{j}: unknown service {sid!r}")
+        if problems:
+            raise CrossReferenceError(problems)
+        return self
+
+    # Lookups used across the server. Lists are small (tens of items), so a scan is fine.
+    def service(self, service_id: str) -> Service | None:
+        return next((s for s in self.services if s.id == service_id), None)
+
+    def counter(self, counter_id: str) -> Counter | None:
+        return next((c for c in self.counters if c.id == counter_id), None)
+
+    def screen(self, screen_id: str) -> Screen | None:
+        return next((s for s in self.screens if s.id == screen_id), None)
+
+    def agency(self, agency_id: str) -> Agency | None:
+        return next((a for a in self.agencies if a.id == agency_id), None)
+
+    def zone(self, zone_id: str) -> Zone | None:
+        return next((z for z in self.zones if z.id == zone_id), None)
+
+    def schedule_for(self, service: Service) -> Schedule:
+        return service.schedule or self.schedule
+
+
+class CrossReferenceError(ValueError):
+    """Carries several located problems out of a model validator."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _duplicate_ids(section: str, items: list) -> list[str]:
+    seen: set[str] = set()
+    problems = []
+    for i, item in enumerate(items):
+        if item.id in seen:
+            problems.append(f"{section}.{i}.id: duplicate id {item.id!r}")
+        seen.add(item.id)
+    return problems
+
+
+def _duplicate_prefixes(services: list[Service]) -> list[str]:
+    seen: dict[str, str] = {}
+    problems = []
+    for i, service in enumerate(services):
+        if service.prefix in seen:
+            problems.append(
+                f"services.{i}.prefix: {service.prefix!r} is already used by service {seen[service.prefix]!r}"
+            )
+        seen.setdefault(service.prefix, service.id)
+    return problems

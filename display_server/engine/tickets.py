@@ -1,0 +1,80 @@
+"""The queue's nouns: tickets, their states, and how a ticket number is written."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    PENDING = "pending"  # issued at a kiosk, not in the queue until its slip has printed
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVED = "served"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"  # its slip failed to print: never callable
+
+
+FINAL_STATES = frozenset({Status.SERVED, Status.NO_SHOW, Status.CANCELLED})
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: str
+    service_date: date
+    origin_service: str  # the service that issued it: owns the number
+    service: str  # the queue it is in now (differs after a transfer)
+    sequence: int
+    number: str
+    priority: bool
+    status: Status
+    issued_at: datetime
+    token: str  # unguessable, for the visitor's status page
+    queued_at: datetime  # when it (re)joined its current queue
+    called_at: datetime | None = None
+    finished_at: datetime | None = None
+    counter: str | None = None
+    recalls: int = 0
+    transferred_from: str | None = None
+
+    def evolve(self, **changes) -> Ticket:
+        return replace(self, **changes)
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "service": self.service,
+            "origin_service": self.origin_service,
+            "priority": self.priority,
+            "status": str(self.status),
+            "service_date": self.service_date.isoformat(),
+            "issued_at": self.issued_at.isoformat(),
+            "called_at": self.called_at.isoformat() if self.called_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "counter": self.counter,
+            "recalls": self.recalls,
+            "transferred_from": self.transferred_from,
+        }
+
+
+def format_number(prefix: str, sequence: int) -> str:
+    """`A-007`: three digits at least, more when a busy service passes 999."""
+    return f"{prefix}-{sequence:03d}"
+
+
+def ticket_id(service_date: date, service_id: str, sequence: int) -> str:
+    return f"{service_date:%Y%m%d}-{service_id}-{sequence}"
+
+
+_NUMBER = re.compile(r"^\s*([A-Za-z]{1,3})\s*-?\s*(\d{1,6})\s*$")
+
+
+def parse_number(text: str) -> tuple[str, int] | None:
+    """`A-123`, `a123`, `PID-12` -> (prefix, sequence); None when it is not a ticket number."""
+    match = _NUMBER.match(text)
+    if not match:
+        return None
+    return match.group(1).upper(), int(match.group(2))
