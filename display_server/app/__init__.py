@@ -22,7 +22,7 @@ from ..config import Config
 from ..hall import Clock, Hall, utc_now
 from ..hub import Hub
 from ..store import SqliteStore
-from . import api, pages, ws_counter, ws_screen
+from . import api, counter_page, kiosk, pages, ws_counter, ws_screen
 from .config_watch import ConfigWatcher
 from .health import ScreenHealth
 from .security import RateLimiter
@@ -81,6 +81,8 @@ def create_app(
         *ws_counter.routes,
         *ws_screen.routes,
         *pages.routes,
+        *kiosk.routes,
+        *counter_page.routes,
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

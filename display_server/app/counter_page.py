@@ -1,0 +1,3 @@
+"""counter_page routes (filled in by its own work)."""
+
+routes: list = []

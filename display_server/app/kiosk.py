@@ -1,0 +1,3 @@
+"""kiosk routes (filled in by its own work)."""
+
+routes: list = []
