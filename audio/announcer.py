@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from display_server.config.model import Config
+from display_server.engine.tickets import format_number
 
 from . import sound, text
 
@@ -216,15 +217,10 @@ class _PrewarmPlan:
         self._held = candidate
 
 
-def format_ticket(prefix: str, value: int, width: int = 3) -> str:
-    """How a ticket number is assumed to be printed when only its value is known: "A007"."""
-    return f"{prefix}{value:0{width}d}"
-
-
 def ticket_after(prefix: str, start: int | str, step: int) -> str | None:
-    """The ticket STEP places after START, keeping START's printed form ("A-009" -> "A-010")."""
+    """The ticket STEP places after START, printed as the engine prints it ("A-009" -> "A-010")."""
     if isinstance(start, int):
-        return format_ticket(prefix, start + step)
+        return format_number(prefix, start + step)
     match = re.match(r"^(.*?)(\d+)\s*$", start)
     if not match:
         return None

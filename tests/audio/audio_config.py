@@ -1,21 +1,15 @@
+"""A hall config for the audio tests: the demo hall plus a few unusual names."""
+
 from __future__ import annotations
 
-import sys
 import tomllib
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # run from anywhere, installed or not
-    sys.path.insert(0, str(ROOT))
-
-from display_server.config import demo_config_text  # noqa: E402
-from display_server.config.model import Config  # noqa: E402
+from display_server.config import demo_config_text
+from display_server.config.model import Config
 
 # Extra hall furniture the demo lacks: a three-letter prefix, names with letters and
-# brackets, a counter with its own spoken name.
+# brackets, a service with its own spoken name.
 _EXTRA: dict[str, list[dict[str, Any]]] = {
     "services": [
         {"id": "pid", "name": "Pelayanan Informasi dan Dokumentasi", "agency": "dukcapil", "prefix": "PID"},
@@ -39,8 +33,3 @@ def make_config(**voice: Any) -> Config:
         data[section] = data[section] + items
     data["voice"] = {**data.get("voice", {}), **voice}
     return Config.model_validate(data)
-
-
-@pytest.fixture
-def config() -> Config:
-    return make_config()
