@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -176,6 +176,40 @@ class Screen(Section):
     _id = field_validator("id")(_check_identifier)
 
 
+class NetworkPrinter(Section):
+    kind: Literal["network"]
+    host: str = Field(min_length=1)
+    port: int = Field(default=9100, ge=1, le=65535)
+
+
+class UsbPrinter(Section):
+    kind: Literal["usb"]
+    vendor_id: int = Field(ge=0, le=0xFFFF)
+    product_id: int = Field(ge=0, le=0xFFFF)
+
+
+class SerialPrinter(Section):
+    kind: Literal["serial"]
+    device: str = Field(min_length=1)
+    baudrate: int = 9600
+
+
+Printer = Annotated[NetworkPrinter | UsbPrinter | SerialPrinter, Field(discriminator="kind")]
+
+
+class Kiosk(Section):
+    """A ticket kiosk: which agencies it offers and where its slips print (none: the browser prints)."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    agencies: list[Identifier] = []  # empty: every agency
+    printer: Printer | None = None
+    print_timeout_seconds: float = Field(default=8.0, gt=0, le=60)
+    idle_seconds: int = Field(default=30, ge=5, le=600)
+
+    _id = field_validator("id")(_check_identifier)
+
+
 class Voice(Section):
     enabled: bool = True
     voice: str = "id"
@@ -228,11 +262,12 @@ class Config(Section):
     zones: list[Zone] = Field(min_length=1)
     counters: list[Counter] = Field(min_length=1)
     screens: list[Screen] = []
+    kiosks: list[Kiosk] = []
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
         problems: list[str] = []
-        for section in ("agencies", "services", "zones", "counters", "screens"):
+        for section in ("agencies", "services", "zones", "counters", "screens", "kiosks"):
             problems += _duplicate_ids(section, getattr(self, section))
         problems += _duplicate_prefixes(self.services)
         agencies = {a.id for a in self.agencies}
@@ -257,6 +292,10 @@ class Config(Section):
             for j, sid in enumerate(screen.services):
                 if sid not in services:
                     problems.append(f"screens.{i}.services.{j}: unknown service {sid!r}")
+        for i, kiosk in enumerate(self.kiosks):
+            for j, aid in enumerate(kiosk.agencies):
+                if aid not in agencies:
+                    problems.append(f"kiosks.{i}.agencies.{j}: unknown agency {aid!r}")
         if problems:
             raise CrossReferenceError(problems)
         return self
@@ -273,6 +312,9 @@ class Config(Section):
 
     def agency(self, agency_id: str) -> Agency | None:
         return next((a for a in self.agencies if a.id == agency_id), None)
+
+    def kiosk(self, kiosk_id: str) -> Kiosk | None:
+        return next((k for k in self.kiosks if k.id == kiosk_id), None)
 
     def zone(self, zone_id: str) -> Zone | None:
         return next((z for z in self.zones if z.id == zone_id), None)
