@@ -132,6 +132,11 @@ class Hall:
             service.daily_quota,
         )
 
+    async def refresh_day(self) -> None:
+        """Start the new service date's queue if local midnight has passed, before a read-only view."""
+        async with self._lock:
+            await self._roll_over_if_new_day()
+
     # --- counters ----------------------------------------------------------------------
 
     async def command(self, counter_id: str, action: str, request_id: str, **args: str) -> dict:
