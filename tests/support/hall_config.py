@@ -115,3 +115,6 @@ def test_config_text(counters: int = 4, extra: str = "") -> str:
 
 def token_for(counter: str) -> str:
     return f"token-{counter}"
+
+
+test_config_text.__test__ = False  # a helper, not a test, despite its name
