@@ -75,7 +75,7 @@ class Hall:
         self.state = QueueState.from_tickets(day, tickets)
         self.recent_calls = {}
         for event in await self.store.events_on(day, ("called", "recalled"), 50 * len(self.config.zones)):
-            self._remember_call(event.data)
+            self._remember_call(event.data.get("call"))
         log.info("loaded %d tickets for %s", len(tickets), day)
 
     async def _roll_over_if_new_day(self) -> None:
