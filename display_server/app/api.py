@@ -106,7 +106,7 @@ async def read_json(request: Request) -> dict | Response:
             return error_response(413, "message_too_large", f"the body is limited to {MAX_BODY_BYTES} bytes")
     try:
         body = json.loads(raw or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser allows
         return error_response(400, "bad_json", "the body is not valid JSON")
     if not isinstance(body, dict):
         return error_response(400, "bad_request", "the body must be a JSON object")

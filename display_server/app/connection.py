@@ -31,7 +31,7 @@ def parse_message(text: str | None, max_bytes: int) -> dict:
         raise BadMessage("message_too_large", f"messages are limited to {max_bytes} bytes")
     try:
         message = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser allows
         raise BadMessage("bad_json", "the message is not valid JSON") from None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         raise BadMessage("bad_request", "a message is a JSON object with a string 'type'")
