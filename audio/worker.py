@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -42,22 +43,28 @@ def load_engine() -> Any:
 
 
 class Synthesiser:
+    # espeak-ng synthesises on its own thread and pyttsx3's runAndWait can return before the
+    # file exists (it polls every 10 ms): each job also waits for eSpeak to go idle and for the
+    # "finished-utterance" notification, so no callback of job N runs into job N+1.
+    FINISH_TIMEOUT = 60.0
+
     def __init__(self, engine: Any):
+        from pyttsx3.drivers import _espeak
+        from pyttsx3.drivers.espeak import EspeakDriver
+
         self.engine = engine
+        self._espeak = _espeak
+        self._driver = EspeakDriver
         self._props: dict[str, Any] = {}
-        self._errors: list[BaseException] = []
-        # pyttsx3 runs queued commands at once when idle but reports their exceptions as
-        # "error" notifications instead of raising them.
-        engine.connect("error", lambda name=None, exception=None: self._errors.append(exception))
+        self._finished = threading.Event()
+        engine.connect("finished-utterance", lambda **_: self._finished.set())
 
     def _set(self, name: str, value: Any) -> None:
-        if self._props.get(name) == value:
-            return
-        self._errors.clear()
-        self.engine.setProperty(name, value)
-        if self._errors:
-            raise ValueError(f"cannot set {name} to {value!r}: {self._errors[0]}")
-        self._props[name] = value
+        # Straight to eSpeak (same thread, between utterances): pyttsx3's queued setProperty
+        # would only report a bad voice as a notification, after the fact.
+        if self._props.get(name) != value:
+            self._driver.setProperty(name, value)
+            self._props[name] = value
 
     def run(self, job: dict[str, Any]) -> None:
         out = Path(job["out"])
@@ -65,15 +72,19 @@ class Synthesiser:
         try:
             try:
                 self._set("voice", job["voice"])
-            except Exception as exc:  # an unknown variant must not silence the hall
+            except ValueError as exc:  # an unknown variant must not silence the hall
                 log.warning("voice %r unusable (%s); falling back to 'id'", job["voice"], exc)
-                self._props.pop("voice", None)
                 self._set("voice", "id")
             self._set("rate", int(job["rate"]))
             self._set("pitch", int(job["pitch"]))
             self._set("volume", float(job["volume"]))
+            self._finished.clear()
             self.engine.save_to_file(job["text"], str(speech_path))
             self.engine.runAndWait()
+            self._espeak.Synchronize()
+            if not self._finished.wait(self.FINISH_TIMEOUT):
+                log.error("eSpeak never finished %r; exiting so a fresh worker takes over", job["text"])
+                os._exit(3)
             speech = sound.read_pcm(speech_path)
         finally:
             speech_path.unlink(missing_ok=True)
