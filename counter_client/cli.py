@@ -1,0 +1,65 @@
+"""`antrian counter` (the desktop window) and `antrian call` (one command from a script)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+import click
+
+from .oneshot import ACTION_TYPES, call_once, error
+from .tokens import stored_token
+
+SERVER = click.option("--server", required=True, help="Server address, e.g. http://192.168.1.10:8000")
+COUNTER = click.option("--counter", "counter_id", required=True, help="Counter id from the hall config, e.g. loket-1")
+TOKEN = click.option("--token", envvar="ANTRIAN_COUNTER_TOKEN", help="Counter token (else the saved one, else asked).")
+
+
+def resolve_token(server: str, counter_id: str, token: str | None) -> str | None:
+    return token or stored_token(server, counter_id)
+
+
+@click.command()
+@SERVER
+@COUNTER
+@TOKEN
+@click.option("--on-top", is_flag=True, help="Keep the window above the others.")
+@click.option("--save-token", is_flag=True, help="Remember the token in the user's config file.")
+def counter(server: str, counter_id: str, token: str | None, on_top: bool, save_token: bool) -> None:
+    """Open the counter window (big buttons, keyboard and keypad shortcuts)."""
+    from .desktop import run_window
+
+    token = resolve_token(server, counter_id, token)
+    run_window(server, counter_id, token, on_top=on_top, save_token=save_token)
+
+
+@click.command()
+@click.argument("action", type=click.Choice(sorted(ACTION_TYPES)))
+@SERVER
+@COUNTER
+@TOKEN
+@click.option("--service", help="Target service for transfer.")
+@click.option("--number", help="Ticket number for call, e.g. A-012.")
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for the reply.")
+def call(action: str, server: str, counter_id: str, token: str | None, service: str | None,
+         number: str | None, timeout: float) -> None:
+    """Send one command, print the reply as JSON, exit 1 with the error code on failure."""
+    result = _run_call(action, server, counter_id, token, service, number, timeout)
+    click.echo(json.dumps(result, ensure_ascii=False))
+    sys.exit(1 if "error" in result else 0)
+
+
+def _run_call(action: str, server: str, counter_id: str, token: str | None, service: str | None,
+              number: str | None, timeout: float) -> dict:
+    fields = {k: v for k, v in (("service", service), ("number", number)) if v}
+    if action == "transfer" and not service:
+        return error("bad_request", "transfer needs --service")
+    if action == "call" and not number:
+        return error("bad_request", "call needs --number")
+    token = resolve_token(server, counter_id, token)
+    if token is None:
+        if not sys.stdin.isatty():
+            return error("unauthorized", "no token: pass --token or set ANTRIAN_COUNTER_TOKEN")
+        token = click.prompt(f"Token {counter_id}", hide_input=True, err=True)
+    return asyncio.run(call_once(server, counter_id, token, ACTION_TYPES[action], fields, timeout))

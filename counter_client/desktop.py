@@ -1,0 +1,260 @@
+"""The counter's desktop window (Tkinter).
+
+The session runs in a background thread; its callbacks only put views and events on a
+queue, and the Tk thread drains that queue with `after`, because Tk must only be touched
+from the thread that created it.
+"""
+
+from __future__ import annotations
+
+import queue
+import tkinter as tk
+from dataclasses import replace
+from tkinter import simpledialog
+
+from .protocol import Event, Fatal, Link, Reply, View
+from .rules import PressGuard, needs_skip_instead
+from .session import CounterSession, SessionThread
+from .texts import ACTION_LABELS, RECALL_LIMIT, ack_text, detail_text, error_text, link_text
+from .tokens import store_token
+
+POLL_MS = 30
+BACKGROUND = "#10161f"
+FOREGROUND = "#f2f5f8"
+MUTED = "#93a1b0"
+LINK_COLOURS = {Link.ONLINE: "#3ecf6e", Link.FAILED: "#ff5c5c"}
+WARN = "#ffb347"
+
+# Every action has function keys, letters and keypad keys (with NumLock on and off), so a
+# cheap USB keypad or a foot switch sending KP_Enter works as well as the keyboard.
+SHORTCUTS: dict[str, tuple[str, ...]] = {
+    "call_next": ("Return", "KP_Enter", "KP_Add", "F1", "n", "N", "KP_1", "KP_End"),
+    "recall": ("F2", "r", "R", "KP_0", "KP_Insert", "KP_2", "KP_Down"),
+    "skip": ("F3", "l", "L", "KP_Subtract", "KP_3", "KP_Next"),
+    "finish": ("F4", "s", "S", "KP_Decimal", "KP_Delete", "KP_4", "KP_Left"),
+    "transfer": ("F5", "a", "A", "KP_Divide", "KP_5", "KP_Begin"),
+    "call": ("F6", "p", "P", "KP_Multiply", "KP_6", "KP_Right"),
+}
+HINTS = {"call_next": "Enter / F1", "recall": "F2 / 0", "skip": "F3 / −", "finish": "F4 / ,",
+         "transfer": "F5 / ÷", "call": "F6 / ×"}
+
+
+class CounterWindow:
+    def __init__(self, root: tk.Tk, server: str, counter_id: str, token: str, *, save_token: bool = False):
+        self.root = root
+        self.server = server
+        self.counter_id = counter_id
+        self.token = token
+        self.save_token = save_token
+        self.view = View(counter_id=counter_id)
+        self.guard = PressGuard()
+        self.inbox: queue.Queue[View | Event] = queue.Queue()
+        self.thread: SessionThread | None = None
+        self._build()
+        self._bind_keys()
+        self.start_session()
+        self.root.after(POLL_MS, self._poll)
+
+    # --- session -------------------------------------------------------------------------
+
+    def start_session(self) -> None:
+        def factory() -> CounterSession:
+            return CounterSession(self.server, self.counter_id, self.token,
+                                  on_change=self.inbox.put, on_event=self.inbox.put)
+        self.thread = SessionThread(factory).start()
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.thread.stop()
+        self.root.destroy()
+
+    def _poll(self) -> None:
+        try:
+            while True:
+                item = self.inbox.get_nowait()
+                if isinstance(item, View):
+                    self.view = item
+                    self._remember_token()
+                else:
+                    self._on_event(item)
+        except queue.Empty:
+            pass
+        self._render()
+        self.root.after(POLL_MS, self._poll)
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, Fatal):
+            self._say(error_text(event.code, event.message), error=True)
+            if event.code == "unauthorized" and self.save_token:
+                store_token(self.server, self.counter_id, None)
+        elif isinstance(event, Reply):
+            if event.ok:
+                self._say(ack_text(event.command.type, event.message.get("ticket")))
+            else:
+                self._say(error_text(event.code, str(event.message.get("message", ""))), error=True)
+
+    def _remember_token(self) -> None:
+        if self.save_token and self.view.link is Link.ONLINE:
+            store_token(self.server, self.counter_id, self.token)
+            self.save_token = False
+
+    # --- presses -------------------------------------------------------------------------
+
+    def press(self, action: str) -> None:
+        if self.view.link is Link.FAILED:
+            return
+        if needs_skip_instead(action, self.view):
+            self._say(RECALL_LIMIT.format(recalls=self.view.current.get("recalls", 0)), error=True)
+            return
+        if not self.guard.allow(action, self.view.pending):
+            return
+        fields = self._ask_fields(action)
+        if fields is None:
+            return
+        self.thread.submit(action, **fields)
+        self.view = _with_pending(self.view, action)  # mark at once; the session's view follows
+        self._render()
+
+    def _ask_fields(self, action: str) -> dict | None:
+        if action == "call":
+            number = simpledialog.askstring("Panggil Nomor", "Nomor antrean (mis. A-012):", parent=self.root)
+            return {"number": number.strip()} if number and number.strip() else None
+        if action == "transfer":
+            service = self._pick_service()
+            return {"service": service} if service else None
+        return {}
+
+    def _pick_service(self) -> str | None:
+        current = (self.view.current or {}).get("service")
+        choices = [(sid, name) for sid, name in self.view.transfer_to if sid != current]
+        if not choices:
+            return None
+        lines = "\n".join(f"{i}. {name}" for i, (_, name) in enumerate(choices, 1))
+        answer = simpledialog.askinteger("Alihkan", f"Alihkan ke layanan:\n{lines}", parent=self.root,
+                                         minvalue=1, maxvalue=len(choices))
+        return choices[answer - 1][0] if answer else None
+
+    def change_token(self) -> None:
+        token = ask_token(self.root, self.counter_id)
+        if not token:
+            return
+        self.token = token
+        if self.thread is not None:
+            self.thread.stop()
+        self.view = View(counter_id=self.counter_id)
+        self.start_session()
+
+    # --- layout --------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        root = self.root
+        root.title(f"Antrian — {self.counter_id}")
+        root.configure(bg=BACKGROUND, padx=12, pady=10)
+        root.protocol("WM_DELETE_WINDOW", self.close)
+        self.name_label = self._label("", 14, bold=True)
+        self.link_label = self._label("Menghubungkan…", 11)
+        self.detail_label = self._label("", 10, colour=WARN)
+        self._label("Nomor sekarang", 10, colour=MUTED)
+        self.ticket_label = self._label("—", 56, bold=True)
+        self.info_label = self._label("", 11, colour=MUTED)
+        self.pending_label = self._label("", 11, colour=WARN)
+        self.waiting_label = self._label("Menunggu: 0", 13)
+        self.message_label = self._label("", 11, wrap=360)
+        self.buttons = self._build_buttons()
+        self.token_button = tk.Button(root, text="Ganti token", command=self.change_token)
+
+    def _label(self, text: str, size: int, *, bold: bool = False, colour: str = FOREGROUND, wrap: int = 0) -> tk.Label:
+        label = tk.Label(self.root, text=text, bg=BACKGROUND, fg=colour, wraplength=wrap,
+                         font=("DejaVu Sans", size, "bold" if bold else "normal"))
+        label.pack(fill="x")
+        return label
+
+    def _build_buttons(self) -> dict[str, tk.Button]:
+        frame = tk.Frame(self.root, bg=BACKGROUND)
+        frame.pack(fill="both", expand=True, pady=(8, 0))
+        buttons = {}
+        for index, action in enumerate(SHORTCUTS):
+            button = tk.Button(
+                frame, text=f"{ACTION_LABELS[action]}\n{HINTS[action]}", font=("DejaVu Sans", 12, "bold"),
+                height=2, command=lambda a=action: self.press(a), takefocus=False,
+            )
+            if index == 0:
+                button.grid(row=0, column=0, columnspan=2, sticky="nsew", padx=3, pady=3)
+            else:
+                button.grid(row=1 + (index - 1) // 2, column=(index - 1) % 2, sticky="nsew", padx=3, pady=3)
+            buttons[action] = button
+        for column in (0, 1):
+            frame.columnconfigure(column, weight=1)
+        return buttons
+
+    def _bind_keys(self) -> None:
+        for action, keys in SHORTCUTS.items():
+            for key in keys:
+                self.root.bind_all(f"<KeyPress-{key}>", lambda _e, a=action: self.press(a))
+
+    # --- rendering -----------------------------------------------------------------------
+
+    def _render(self) -> None:
+        view = self.view
+        counter = view.counter or {}
+        current = view.current
+        number = current.get("number", "—") if current else "—"
+        self.name_label.config(text=counter.get("name", self.counter_id))
+        self.link_label.config(text=link_text(view), fg=LINK_COLOURS.get(view.link, WARN))
+        self.detail_label.config(text=detail_text(view))
+        self.ticket_label.config(text=number)
+        self.info_label.config(text=ticket_info(view))
+        self.pending_label.config(text="⏳ menunggu konfirmasi server…" if view.pending else "")
+        self.waiting_label.config(text=f"Menunggu: {view.waiting}")
+        self.root.title(f"{number} — {counter.get('name', self.counter_id)} — Antrian")
+        self.buttons["skip"].config(bg=WARN if view.recall_limit_reached else self._default_bg)
+        if view.link is Link.FAILED:
+            self.token_button.pack(pady=(6, 0))
+        else:
+            self.token_button.pack_forget()
+
+    @property
+    def _default_bg(self) -> str:
+        return self.buttons["call_next"].cget("bg")
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.message_label.config(text=text, fg=WARN if error else FOREGROUND)
+
+
+def ticket_info(view: View) -> str:
+    """The current ticket's service and how often it was recalled, e.g. 'KTP · panggil ulang 1/3'."""
+    current = view.current
+    if not current:
+        return ""
+    names = dict(view.transfer_to) | {s.id: s.name for s in view.services}
+    text = names.get(current.get("service"), current.get("service", ""))
+    recalls, limit = current.get("recalls", 0), view.recall_limit
+    if recalls or limit:
+        text += f" · panggil ulang {recalls}" + (f"/{limit}" if limit else "")
+    return text
+
+
+def _with_pending(view: View, action: str) -> View:
+    return replace(view, pending=view.pending + (action,))
+
+
+def ask_token(root: tk.Tk, counter_id: str) -> str | None:
+    token = simpledialog.askstring("Token loket", f"Token untuk {counter_id}:", show="*", parent=root)
+    return token.strip() if token and token.strip() else None
+
+
+def run_window(server: str, counter_id: str, token: str | None, *, on_top: bool = False, save_token: bool = False) -> None:
+    root = tk.Tk()
+    root.minsize(340, 480)
+    if on_top:
+        root.attributes("-topmost", True)
+    if token is None:
+        root.withdraw()
+        token = ask_token(root, counter_id)
+        if token is None:
+            root.destroy()
+            return
+        root.deiconify()
+    CounterWindow(root, server, counter_id, token, save_token=save_token)
+    root.focus_force()
+    root.mainloop()
