@@ -1,0 +1,284 @@
+/* Antrian kiosk. ES5 only (no let/const, arrow functions, fetch or promises): runs on old kiosk browsers. */
+(function () {
+  "use strict";
+
+  var app = document.getElementById("app");
+  var kioskId = app.getAttribute("data-kiosk");
+  var idleSeconds = parseInt(app.getAttribute("data-idle"), 10) || 30;
+  var DAYS = ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"];
+  var MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+    "September", "Oktober", "November", "Desember"];
+  var ERRORS = {
+    printer_error: "Printer bermasalah, silakan hubungi petugas",
+    rate_limited: "Terlalu banyak permintaan. Silakan tunggu sebentar.",
+    unknown_service: "Layanan ini tidak tersedia di kiosk ini.",
+    network: "Koneksi ke server terputus. Silakan coba lagi atau hubungi petugas."
+  };
+
+  var state = null;          // last /api/kiosk answer
+  var agency = null;         // chosen agency
+  var service = null;        // chosen service
+  var step = "agency";
+  var idleTimer = null;
+  var busy = false;
+  var clockOffset = 0;       // server time minus local time, in ms
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text !== undefined && text !== null) { node.appendChild(document.createTextNode(String(text))); }
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
+
+  function request(method, url, body, done) {
+    var xhr = new XMLHttpRequest();
+    xhr.open(method, url, true);
+    xhr.timeout = 20000;
+    xhr.setRequestHeader("Content-Type", "application/json");
+    xhr.onreadystatechange = function () {
+      if (xhr.readyState !== 4) { return; }
+      var data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+      done(xhr.status, data);
+    };
+    xhr.ontimeout = function () { done(0, null); };
+    xhr.send(body ? JSON.stringify(body) : null);
+  }
+
+  function requestId() {
+    var s = "";
+    for (var i = 0; i < 4; i++) { s += Math.floor(Math.random() * 0x100000000).toString(16); }
+    return kioskId + "-" + new Date().getTime() + "-" + s;
+  }
+
+  function waitText(minutes, ahead) {
+    if (!ahead) { return "Segera"; }
+    if (minutes < 60) { return "\u00b1 " + minutes + " menit"; }
+    return "\u00b1 " + Math.floor(minutes / 60) + " jam " + (minutes % 60) + " menit";
+  }
+
+  // --- clock (hall time zone comes from the server's offset-free ISO time) ---------------
+
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+
+  function tickClock() {
+    var now = new Date(new Date().getTime() + clockOffset);
+    $("clock-time").innerHTML = pad(now.getHours()) + ":" + pad(now.getMinutes());
+    $("clock-date").innerHTML = DAYS[now.getDay()] + ", " + now.getDate() + " " + MONTHS[now.getMonth()] + " " + now.getFullYear();
+  }
+
+  // --- steps -----------------------------------------------------------------------------
+
+  function show(name) {
+    var steps = ["agency", "service", "priority", "ticket"];
+    for (var i = 0; i < steps.length; i++) {
+      $("step-" + steps[i]).className = "step" + (steps[i] === name ? " active" : "");
+    }
+    step = name;
+    $("back").style.visibility = (name === "service" || name === "priority") && !(name === "service" && singleAgency()) ? "visible" : "hidden";
+    touch();
+  }
+
+  function singleAgency() { return state && state.agencies.length === 1; }
+
+  function reset() {
+    agency = null;
+    service = null;
+    hideOverlay("alert");
+    if (singleAgency()) { chooseAgency(state.agencies[0]); } else { renderAgencies(); show("agency"); }
+  }
+
+  function touch() {
+    if (idleTimer) { clearTimeout(idleTimer); }
+    if (step !== "agency" || $("alert").className.indexOf("show") >= 0) {
+      idleTimer = setTimeout(function () { if (!busy) { reset(); } }, idleSeconds * 1000);
+    }
+  }
+
+  function renderAgencies() {
+    var list = $("agency-list");
+    clear(list);
+    if (!state) { return; }
+    for (var i = 0; i < state.agencies.length; i++) {
+      (function (a) {
+        var open = 0;
+        for (var j = 0; j < a.services.length; j++) { if (a.services[j].open) { open++; } }
+        var button = el("button", "tile" + (open ? "" : " closed"));
+        button.type = "button";
+        button.appendChild(el("span", "tile-title", a.short_name));
+        if (a.short_name !== a.name) { button.appendChild(el("span", "tile-sub", a.name)); }
+        button.appendChild(el("span", "tile-meta", open ? open + " layanan buka" : "Tutup"));
+        button.onclick = function () { chooseAgency(a); };
+        list.appendChild(button);
+      })(state.agencies[i]);
+    }
+  }
+
+  function chooseAgency(a) {
+    agency = a;
+    renderServices();
+    show("service");
+  }
+
+  function findAgency(id) {
+    for (var i = 0; state && i < state.agencies.length; i++) { if (state.agencies[i].id === id) { return state.agencies[i]; } }
+    return null;
+  }
+
+  function renderServices() {
+    if (!agency) { return; }
+    agency = findAgency(agency.id) || agency;
+    $("service-title").innerHTML = "";
+    $("service-title").appendChild(document.createTextNode("Pilih layanan " + agency.short_name));
+    var list = $("service-list");
+    clear(list);
+    for (var i = 0; i < agency.services.length; i++) {
+      (function (s) {
+        var button = el("button", "row" + (s.open ? "" : " closed"));
+        button.type = "button";
+        var left = el("span", "row-main");
+        left.appendChild(el("span", "row-title", s.name));
+        if (s.open) {
+          left.appendChild(el("span", "row-sub", s.waiting + " orang menunggu\u00a0\u00b7 perkiraan " + waitText(s.wait_minutes, s.waiting).toLowerCase()));
+        } else {
+          left.appendChild(el("span", "row-reason", s.reason || "Tutup"));
+        }
+        button.appendChild(left);
+        button.appendChild(el("span", "row-prefix", s.prefix));
+        button.onclick = function () {
+          if (!s.open) { alertBox("Layanan tutup", s.reason || "Layanan ini sedang tutup."); return; }
+          chooseService(s);
+        };
+        list.appendChild(button);
+      })(agency.services[i]);
+    }
+  }
+
+  function chooseService(s) {
+    service = s;
+    if (!state.priority_labels.length) { issue(false, null); return; }
+    var list = $("priority-list");
+    clear(list);
+    $("priority-service").innerHTML = "";
+    $("priority-service").appendChild(document.createTextNode(s.name));
+    var normal = el("button", "row primary-row");
+    normal.type = "button";
+    normal.appendChild(el("span", "row-title", "Umum"));
+    normal.onclick = function () { issue(false, null); };
+    list.appendChild(normal);
+    for (var i = 0; i < state.priority_labels.length; i++) {
+      (function (label) {
+        var button = el("button", "row priority-row");
+        button.type = "button";
+        button.appendChild(el("span", "row-title", label));
+        button.onclick = function () { issue(true, label); };
+        list.appendChild(button);
+      })(state.priority_labels[i]);
+    }
+    show("priority");
+  }
+
+  // --- issuing ---------------------------------------------------------------------------
+
+  function issue(priority, label) {
+    if (busy || !service) { return; }
+    busy = true;
+    $("busy-text").innerHTML = app.getAttribute("data-printer") === "yes" ? "Mencetak nomor antrean\u2026" : "Mengambil nomor antrean\u2026";
+    showOverlay("busy");
+    var body = { service: service.id, priority: priority, priority_label: label, request_id: requestId() };
+    send(body, 0);
+  }
+
+  function send(body, attempt) {
+    request("POST", "/api/kiosk/" + encodeURIComponent(kioskId) + "/tickets", body, function (status, data) {
+      // A lost answer is retried with the same request_id: the server returns the same ticket.
+      if (status === 0 && attempt < 2) { setTimeout(function () { send(body, attempt + 1); }, 1000); return; }
+      busy = false;
+      hideOverlay("busy");
+      if (status === 201 && data) { showTicket(data, body.priority_label); return; }
+      var code = data && data.error ? data.error.code : "network";
+      if (code === "printer_error") { alertBox("Maaf", ERRORS.printer_error); }
+      else if (status === 409 && data && data.error) { alertBox("Layanan tutup", data.error.message); refresh(); }
+      else { alertBox("Maaf", ERRORS[code] || ERRORS.network); }
+    });
+  }
+
+  function showTicket(data, label) {
+    var t = data.ticket;
+    $("t-number").innerHTML = t.number;
+    setText("t-service", t.service.name);
+    setText("t-agency", t.agency + (t.priority && label ? "\u00a0\u00b7 Prioritas: " + label : ""));
+    $("t-ahead").innerHTML = String(t.ahead);
+    $("t-wait").innerHTML = waitText(t.wait_minutes, t.ahead);
+    setText("t-counters", t.counters.length ? "Dilayani di: " + t.counters.join(", ") : "");
+    $("t-qr").src = data.qr_url;
+    setText("t-print-note", data.printed ? "Ambil struk Anda di bawah." : "Struk sedang dicetak.");
+    if (!data.printed) { printSlip(data.slip_url, label); }
+    show("ticket");
+    refresh();
+  }
+
+  function printSlip(url, label) {
+    var frame = $("print-frame");
+    frame.src = url + "?print=1" + (label ? "&label=" + encodeURIComponent(label) : "");
+  }
+
+  function setText(id, text) { var node = $(id); clear(node); node.appendChild(document.createTextNode(text)); }
+
+  // --- overlays --------------------------------------------------------------------------
+
+  function showOverlay(id) { $(id).className = "overlay show"; }
+  function hideOverlay(id) { $(id).className = "overlay"; }
+
+  function alertBox(title, text) {
+    setText("alert-title", title);
+    setText("alert-text", text);
+    showOverlay("alert");
+    touch();
+  }
+
+  // --- state refresh ---------------------------------------------------------------------
+
+  function refresh() {
+    request("GET", "/api/kiosk/" + encodeURIComponent(kioskId), null, function (status, data) {
+      if (status !== 200 || !data) { setText("net", "Koneksi terputus, mencoba lagi\u2026"); $("net").className = "net bad"; return; }
+      setText("net", "");
+      $("net").className = "net";
+      var first = state === null;
+      state = data;
+      var server = Date.parse(data.server_time);
+      if (!isNaN(server)) { clockOffset = serverLocalOffset(server, data.site.timezone); }
+      if (first) { reset(); }
+      else if (step === "agency") { renderAgencies(); }
+      else if (step === "service") { renderServices(); }
+      tickClock();
+    });
+  }
+
+  // The hall's clock, whatever zone the kiosk's OS is set to: WIB +7, WITA +8, WIT +9.
+  function serverLocalOffset(serverMs, zone) {
+    var hours = { "Asia/Jakarta": 7, "Asia/Pontianak": 7, "Asia/Makassar": 8, "Asia/Jayapura": 9 }[zone];
+    var local = new Date();
+    if (hours === undefined) { return serverMs - local.getTime(); }
+    return serverMs - local.getTime() + (hours * 60 + local.getTimezoneOffset()) * 60000;
+  }
+
+  // --- wiring ----------------------------------------------------------------------------
+
+  $("back").onclick = function () {
+    if (step === "priority") { show("service"); } else { reset(); }
+  };
+  $("done").onclick = reset;
+  $("alert-ok").onclick = function () { hideOverlay("alert"); touch(); };
+  document.addEventListener("touchstart", touch, true);
+  document.addEventListener("mousedown", touch, true);
+  document.addEventListener("contextmenu", function (e) { e.preventDefault(); }, false);
+
+  refresh();
+  setInterval(refresh, 15000);
+  setInterval(tickClock, 1000);
+})();
