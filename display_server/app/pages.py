@@ -1,3 +1,219 @@
-"""HTML pages: TV screens, admin status. (Filled in by the screens work.)"""
+"""HTML pages: the TV screens, their media and logos, and the admin's screen status page.
 
-routes: list = []
+Screens are public read-only URLs. The page is rendered with the screen's snapshot
+embedded, so the first paint needs no round trip; the WebSocket then keeps it live.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from ..config import Config, Screen
+from ..hall import Hall
+from .api import admin_status
+from .security import bearer_token, tokens_equal
+from .templating import templates
+
+ADMIN_COOKIE = "antrian_admin"
+VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".ogv": "video/ogg", ".m4v": "video/mp4"}
+IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".webp": "image/webp"}
+LOGO_TYPES = {**IMAGE_TYPES, ".svg": "image/svg+xml"}
+MEDIA_LIMIT = 200
+AUDIO_LABELS = {"ok": "Suara aktif", "blocked": "Suara diblokir", "off": "Suara mati", "unknown": "Belum diketahui"}
+
+
+# --- the screen page -------------------------------------------------------------------
+
+
+async def screen_page(request: Request) -> Response:
+    hall: Hall = request.app.state.hall
+    screen = hall.config.screen(request.path_params["screen_id"])
+    if screen is None:
+        return unknown_screen(request, hall.config)
+    snapshot = hall.screen_snapshot(screen)
+    context = {
+        "screen": screen,
+        "site": hall.config.site,
+        "snapshot_json": _script_json(snapshot),
+        "boot_json": _script_json(_boot(request, hall.config, screen)),
+        "theme": screen.theme,
+        "logo_url": logo_url(request, hall.config, screen),
+    }
+    response = templates.TemplateResponse(request, "screen.html", context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _boot(request: Request, config: Config, screen: Screen) -> dict:
+    """Facts the page needs beside the snapshot: its media, and a time-zone fallback."""
+    zone = config.site.zone_info
+    offset = datetime.now(timezone.utc).astimezone(zone).utcoffset()
+    return {
+        "screen_id": screen.id,
+        "layout": screen.layout,
+        "media": media_playlist(request, screen) if screen.layout == "media" else [],
+        "media_folder": screen.media_folder,
+        "tz_offset_minutes": int(offset.total_seconds() // 60) if offset else 0,
+        "logo_url": logo_url(request, config, screen),
+    }
+
+
+def _script_json(value: object) -> str:
+    """JSON safe to embed inside <script>: no '</' can close the tag early."""
+    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def unknown_screen(request: Request, config: Config) -> Response:
+    context = {"screen_id": request.path_params["screen_id"], "screens": config.screens, "site": config.site}
+    return templates.TemplateResponse(request, "screen_404.html", context, status_code=404)
+
+
+# --- media and logos -------------------------------------------------------------------
+
+
+def _config_dir(request: Request) -> Path:
+    path = request.app.state.config_path
+    return Path(path).resolve().parent if path else Path.cwd()
+
+
+def media_dir(request: Request, screen: Screen) -> Path | None:
+    if not screen.media_folder:
+        return None
+    folder = Path(screen.media_folder).expanduser()
+    if not folder.is_absolute():
+        folder = _config_dir(request) / folder
+    return folder.resolve() if folder.is_dir() else None
+
+
+def media_playlist(request: Request, screen: Screen) -> list[dict]:
+    folder = media_dir(request, screen)
+    if folder is None:
+        return []
+    items = []
+    for path in sorted(folder.iterdir(), key=lambda p: p.name.lower()):
+        suffix = path.suffix.lower()
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        kind = "video" if suffix in VIDEO_TYPES else "image" if suffix in IMAGE_TYPES else None
+        if kind:
+            items.append({"kind": kind, "url": f"/media/{screen.id}/{quote(path.name)}"})
+    return items[:MEDIA_LIMIT]
+
+
+def safe_child(folder: Path, name: str) -> Path | None:
+    """`folder/name` when it is a plain file directly inside `folder`; None for any escape."""
+    if not name or "/" in name or "\\" in name or name in (".", "..") or "\x00" in name:
+        return None
+    candidate = (folder / name).resolve()
+    if candidate.parent != folder or not candidate.is_file():
+        return None
+    return candidate
+
+
+async def media_file(request: Request) -> Response:
+    hall: Hall = request.app.state.hall
+    screen = hall.config.screen(request.path_params["screen_id"])
+    folder = media_dir(request, screen) if screen else None
+    path = safe_child(folder, request.path_params["name"]) if folder else None
+    media_type = (VIDEO_TYPES | IMAGE_TYPES).get(path.suffix.lower()) if path else None
+    if path is None or media_type is None:
+        return Response("Berkas tidak ditemukan", status_code=404, media_type="text/plain; charset=utf-8")
+    # FileResponse answers Range requests (206), which smart-TV video players need.
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "public, max-age=300"})
+
+
+def _logo_setting(config: Config, screen: Screen) -> str | None:
+    return screen.logo or config.site.logo
+
+
+def logo_url(request: Request, config: Config, screen: Screen) -> str | None:
+    """A logo under /static/ is linked as is; any other value is a file next to the config."""
+    value = _logo_setting(config, screen)
+    if not value:
+        return None
+    if value.startswith("/static/"):
+        return value
+    return f"/logo/{screen.id}"
+
+
+async def logo_file(request: Request) -> Response:
+    hall: Hall = request.app.state.hall
+    screen = hall.config.screen(request.path_params["screen_id"])
+    value = _logo_setting(hall.config, screen) if screen else None
+    path = None
+    if value and not value.startswith("/static/"):
+        candidate = Path(value).expanduser()
+        if not candidate.is_absolute():
+            candidate = _config_dir(request) / candidate
+        if candidate.is_file() and candidate.suffix.lower() in LOGO_TYPES:
+            path = candidate
+    if path is None:
+        return Response("Logo tidak ditemukan", status_code=404, media_type="text/plain; charset=utf-8")
+    return FileResponse(path, media_type=LOGO_TYPES[path.suffix.lower()], headers={"Cache-Control": "public, max-age=300"})
+
+
+# --- admin status ----------------------------------------------------------------------
+
+
+def _admin_token(request: Request) -> str | None:
+    return bearer_token(request) or request.query_params.get("token") or request.cookies.get(ADMIN_COOKIE)
+
+
+async def admin_screens(request: Request) -> Response:
+    hall: Hall = request.app.state.hall
+    expected = hall.config.security.admin_token
+    given = _admin_token(request)
+    if not tokens_equal(given, expected):
+        context = {"site": hall.config.site, "wrong": given is not None}
+        return templates.TemplateResponse(request, "admin_login.html", context, status_code=401)
+    if "token" in request.query_params:
+        # Keep the token in a cookie and drop it from the address bar (and from history).
+        response = RedirectResponse("/admin/screens", status_code=303)
+        response.set_cookie(ADMIN_COOKIE, given, httponly=True, samesite="strict", path="/admin")
+        return response
+    status = admin_status(request)
+    context = {"site": hall.config.site, "rows": _status_rows(hall.config, status["screens"]), "config": status["config"]}
+    response = templates.TemplateResponse(request, "admin_screens.html", context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _status_rows(config: Config, reports: list[dict]) -> list[dict]:
+    zone = config.site.zone_info
+    rows = []
+    for screen, report in zip(config.screens, reports):
+        seen = report["last_seen"]
+        rows.append(
+            {
+                "screen": screen,
+                "online": report["online"],
+                "connections": report["connections"],
+                "audio": report["audio"],
+                "audio_label": AUDIO_LABELS.get(report["audio"], report["audio"]),
+                "last_seen": datetime.fromtimestamp(seen, zone).strftime("%d-%m-%Y %H:%M:%S") if seen else "belum pernah",
+                "user_agent": report["user_agent"],
+            }
+        )
+    return rows
+
+
+async def admin_logout(request: Request) -> Response:
+    response = RedirectResponse("/admin/screens", status_code=303)
+    response.delete_cookie(ADMIN_COOKIE, path="/admin")
+    return response
+
+
+routes = [
+    Route("/screen/{screen_id}", screen_page),
+    Route("/media/{screen_id}/{name}", media_file),
+    Route("/logo/{screen_id}", logo_file),
+    Route("/admin/screens", admin_screens),
+    Route("/admin/logout", admin_logout),
+]
