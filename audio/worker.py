@@ -57,7 +57,37 @@ class Synthesiser:
         self._driver = EspeakDriver
         self._props: dict[str, Any] = {}
         self._finished = threading.Event()
-        engine.connect("finished-utterance", lambda **_: self._finished.set())
+        self._completed = False
+        engine.connect("finished-utterance", self._on_finished)
+
+    def _on_finished(self, completed: bool = False, **_: Any) -> None:
+        self._completed = completed
+        self._finished.set()
+
+    def _wait_idle(self, timeout: float = 5.0) -> None:
+        # pyttsx3 cancels "the current utterance" when a new runAndWait finds eSpeak still
+        # busy, which would cut the new one short: start only once the last one is over.
+        deadline = time.monotonic() + timeout
+        while self._espeak.IsPlaying():
+            if time.monotonic() > deadline:
+                self._espeak.Cancel()
+                break
+            time.sleep(0.002)
+
+    def _utter(self, text: str, path: Path) -> bytes:
+        """One save_to_file + runAndWait; the frames, or b"" if eSpeak cut it short."""
+        self._wait_idle()
+        self._finished.clear()
+        self._completed = False
+        self.engine.save_to_file(text, str(path))
+        self.engine.runAndWait()
+        self._espeak.Synchronize()
+        if not self._finished.wait(self.FINISH_TIMEOUT):
+            log.error("eSpeak never finished %r; exiting so a fresh worker takes over", text)
+            os._exit(3)
+        if not self._completed or not path.exists():
+            return b""
+        return sound.read_pcm(path)
 
     def _set(self, name: str, value: Any) -> None:
         # Straight to eSpeak (same thread, between utterances): pyttsx3's queued setProperty
@@ -70,6 +100,7 @@ class Synthesiser:
         out = Path(job["out"])
         speech_path = out.with_name(f".{out.stem}.speech.{os.getpid()}.tmp.wav")
         try:
+            self._wait_idle()
             try:
                 self._set("voice", job["voice"])
             except ValueError as exc:  # an unknown variant must not silence the hall
@@ -78,18 +109,15 @@ class Synthesiser:
             self._set("rate", int(job["rate"]))
             self._set("pitch", int(job["pitch"]))
             self._set("volume", float(job["volume"]))
-            self._finished.clear()
-            self.engine.save_to_file(job["text"], str(speech_path))
-            self.engine.runAndWait()
-            self._espeak.Synchronize()
-            if not self._finished.wait(self.FINISH_TIMEOUT):
-                log.error("eSpeak never finished %r; exiting so a fresh worker takes over", job["text"])
-                os._exit(3)
-            speech = sound.read_pcm(speech_path)
+            for attempt in range(3):
+                speech = self._utter(job["text"], speech_path)
+                if speech:
+                    break
+                log.warning("eSpeak cut %r short (attempt %d); saying it again", job["text"], attempt + 1)
+            else:
+                raise RuntimeError("eSpeak produced no audio")
         finally:
             speech_path.unlink(missing_ok=True)
-        if not speech:
-            raise RuntimeError("eSpeak produced no audio")
         frames = sound.announcement(speech, with_chime=job["chime"], with_closing=job["closing"])
         sound.write_atomic(out, frames)
 
