@@ -75,6 +75,14 @@ print_timeout_seconds = 3
 id = "bpjs"
 name = "Kiosk BPJS"
 agencies = ["bpjs-kes"]
+
+[[services]]
+id = "arsip"
+name = "Legalisir Arsip"
+agency = "dukcapil"
+prefix = "L"
+[services.schedule]
+days = []
 """,
     )
 

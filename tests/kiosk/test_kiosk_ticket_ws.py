@@ -1,0 +1,74 @@
+"""`/ws/ticket/{token}`: the visitor's live status, against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import websockets
+
+from tests.support.clients import CounterConnection
+
+
+async def next_of(socket, kind: str, timeout: float = 10.0) -> dict:
+    async def wait() -> dict:
+        while True:
+            message = json.loads(await socket.recv())
+            if message["type"] == kind:
+                return message
+    return await asyncio.wait_for(wait(), timeout)
+
+
+async def kiosk_ticket(url: str, service: str) -> dict:
+    async with httpx.AsyncClient(base_url=url) as client:
+        response = await client.post("/api/kiosk/default/tickets", json={"service": service})
+        response.raise_for_status()
+        return response.json()
+
+
+async def test_ahead_drops_then_the_call_names_the_counter(server):
+    await kiosk_ticket(server.url, "ktp")
+    mine = await kiosk_ticket(server.url, "ktp")
+    token = mine["status_url"].rsplit("/", 1)[1]
+    async with websockets.connect(f"{server.ws_url}/ws/ticket/{token}") as phone:
+        snapshot = await next_of(phone, "snapshot")
+        assert snapshot["ticket"]["number"] == "A-002"
+        assert snapshot["ticket"]["ahead"] == 1
+        assert "token" not in snapshot["ticket"]
+        async with CounterConnection(server.ws_url, "loket-1") as counter:
+            assert (await counter.send("call_next"))["ticket"]["number"] == "A-001"
+            update = await next_of(phone, "waiting")
+            assert update["ticket"]["ahead"] == 0
+            assert update["prev_seq"] == snapshot["seq"]
+            assert (await counter.send("call_next"))["ticket"]["number"] == "A-002"
+            call = await next_of(phone, "call")
+            assert call["call"]["counter"]["name"] == "Loket 1"
+            assert call["ticket"]["status"] == "called"
+
+
+async def test_a_transferred_ticket_follows_its_new_queue(server):
+    mine = await kiosk_ticket(server.url, "ktp")
+    token = mine["status_url"].rsplit("/", 1)[1]
+    async with websockets.connect(f"{server.ws_url}/ws/ticket/{token}") as phone:
+        await next_of(phone, "snapshot")
+        async with CounterConnection(server.ws_url, "loket-1") as counter:
+            await counter.send("call_next")
+            await counter.send("transfer", service="jkn")
+            moved = await next_of(phone, "snapshot")  # resubscribed to service:jkn
+            assert moved["ticket"]["service"]["id"] == "jkn"
+            await kiosk_ticket(server.url, "jkn")  # a later jkn ticket does not change our place
+            async with CounterConnection(server.ws_url, "loket-2") as other:
+                assert (await other.send("call_next"))["ticket"]["number"] == "A-001"
+                call = await next_of(phone, "call")
+                assert call["call"]["counter"]["name"] == "Loket 2"
+
+
+
+
+async def test_unknown_token_gets_an_error_and_close_4004(server):
+    async with websockets.connect(f"{server.ws_url}/ws/ticket/nope") as phone:
+        message = json.loads(await phone.recv())
+        assert message["code"] == "ticket_not_found"
+        await phone.wait_closed()
+        assert phone.close_code == 4004
