@@ -304,7 +304,8 @@ class Announcer:
     def prewarm(self, numbers: Mapping[str, int | str]) -> None:
         """Synthesise, when idle, the next few calls of each service at each counter serving it.
 
-        NUMBERS maps a service id to its next ticket, as a value (5 -> "A005") or as printed
+        NUMBERS maps a service id to the next ticket likely to be called (the first one
+        waiting), as a sequence (5 -> "A-005", the engine's format) or as printed
         ("A-005"). Call it at start-up with the day's state and again whenever it moves on;
         it replaces the previous plan, and files already cached are skipped.
         """

@@ -1,0 +1,106 @@
+"""Latency from `request()` to a playable WAV, cold cache (new sentences) and warm (repeats).
+
+    python bench/audio_bench.py [--calls 200]
+
+Runs the real worker process (eSpeak NG) on the demo config and prints JSON. Calls are
+made one at a time, as a counter would, so the figures are latency, not throughput.
+Targets: p99 <= 150 ms cold, <= 10 ms warm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from audio import Announcer  # noqa: E402
+from display_server.config import demo_config_path, load_config  # noqa: E402
+
+TARGET_MS = {"cold": 150.0, "warm": 10.0}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def summary(name: str, samples: list[float]) -> dict[str, float | int | bool]:
+    ms = [s * 1000 for s in samples]
+    p99 = percentile(ms, 99)
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentile(ms, 50), 2),
+        "p99_ms": round(p99, 2),
+        "max_ms": round(max(ms), 2),
+        "mean_ms": round(statistics.fmean(ms), 2),
+        "target_p99_ms": TARGET_MS[name],
+        "ok": p99 <= TARGET_MS[name],
+    }
+
+
+async def run(calls: int) -> dict[str, object]:
+    config = load_config(demo_config_path())
+    with tempfile.TemporaryDirectory(prefix="antrian-audio-bench-") as tmp:
+        announcer = Announcer(config, Path(tmp), prewarm_on_start=False)
+        await announcer.start()
+        try:
+            # One call to get the worker process up; its start-up is not a call's latency.
+            started = time.perf_counter()
+            await announcer.wav(announcer.request(announcer.sentence("A-999", "loket-1")), timeout=30)
+            startup = time.perf_counter() - started
+
+            pairs = [(s, c) for c in config.counters for sid in c.services if (s := config.service(sid))]
+            texts = []
+            for i in range(calls):
+                service, counter = pairs[i % len(pairs)]
+                texts.append(announcer.sentence(f"{service.prefix}-{i + 1:03d}", counter.id, service_id=service.id))
+
+            async def measure() -> list[float]:
+                samples = []
+                for text in texts:
+                    t0 = time.perf_counter()
+                    path = await announcer.wav(announcer.request(text), timeout=30)
+                    samples.append(time.perf_counter() - t0)
+                    if path is None:
+                        raise RuntimeError(f"no audio for {text!r}")
+                return samples
+
+            cold = await measure()
+            warm = await measure()
+        finally:
+            await announcer.stop()
+    return {
+        "bench": "audio request -> wav available",
+        "config": "demo",
+        "machine": f"{platform.machine()} {platform.system()}, Python {platform.python_version()}",
+        "worker_startup_ms": round(startup * 1000, 1),
+        "cold": summary("cold", cold),
+        "warm": summary("warm", warm),
+        "worker_restarts": announcer.restarts,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=200, help="distinct sentences per pass")
+    args = parser.parse_args()
+    result = asyncio.run(run(args.calls))
+    print(json.dumps(result, indent=2))
+    cold, warm = result["cold"], result["warm"]
+    assert isinstance(cold, dict) and isinstance(warm, dict)
+    sys.exit(0 if cold["ok"] and warm["ok"] else 1)
+
+
+if __name__ == "__main__":
+    main()
