@@ -15,10 +15,12 @@ The real fd 1 is pointed at /dev/null because pyttsx3 prints "Audio saved to ...
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import json
 import logging
 import os
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -36,10 +38,29 @@ def load_engine() -> Any:
     # pyttsx3 dlopens "libespeak-ng.so.1" by name; loading the wheel's copy first, globally,
     # makes that lookup find it (its SONAME is libespeak-ng.so.1).
     ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
-    os.environ["ESPEAK_DATA_PATH"] = espeakng_loader.get_data_path()
+    os.environ["ESPEAK_DATA_PATH"] = short_data_path(espeakng_loader.get_data_path())
     import pyttsx3
 
     return pyttsx3.init()
+
+
+def short_data_path(path: str, limit: int = 140) -> str:
+    """eSpeak 1.52 keeps the data path in a fixed buffer of about 150 bytes; a venv deep in a
+    home folder can exceed it, so a long path is reached through a short symlink instead."""
+    if len(path.encode()) <= limit:
+        return path
+    # One link per target, so two installations on one machine never redirect each other.
+    link = Path(tempfile.gettempdir()) / f"antrian-espeak-{hashlib.sha256(path.encode()).hexdigest()[:12]}"
+    try:
+        if link.is_symlink() and os.readlink(link) == path:
+            return str(link)
+        tmp = link.with_name(f"{link.name}.{os.getpid()}")
+        tmp.symlink_to(path, target_is_directory=True)
+        os.replace(tmp, link)
+        return str(link)
+    except OSError as exc:
+        log.warning("eSpeak data path is %d bytes long and no short link could be made (%s)", len(path), exc)
+        return path
 
 
 class Synthesiser:

@@ -191,3 +191,18 @@ async def test_stop_ends_the_worker(tmp_path: Path) -> None:
     assert pid is not None
     await announcer.stop()
     assert not alive(pid)
+
+
+def test_long_espeak_data_path_is_shortened(tmp_path: Path) -> None:
+    from audio.worker import short_data_path
+
+    deep = tmp_path / ("d" * 100) / ("e" * 60)
+    deep.mkdir(parents=True)
+    short = short_data_path(str(deep))
+    try:
+        assert len(short) <= 140
+        assert Path(short).resolve() == deep.resolve()
+        assert short_data_path(str(deep)) == short  # reused, not made again
+    finally:
+        Path(short).unlink()
+    assert short_data_path(str(tmp_path)) == str(tmp_path)
