@@ -117,11 +117,13 @@
 
   function measure() {
     var w = window.innerWidth, h = window.innerHeight;
-    var portrait = state.screen.orientation === "portrait";
-    view.rotated = portrait && w > h;  // a TV that cannot rotate its output: turn the page
+    var configured = state.screen.orientation === "portrait";
+    view.rotated = configured && w > h;  // a TV that cannot rotate its output: turn the page
     view.w = view.rotated ? h : w;
     view.h = view.rotated ? w : h;
-    document.body.className = document.body.className.replace(/\s*rotated/g, "") + (view.rotated ? " rotated" : "");
+    var portrait = view.h > view.w;  // a tall browser window gets the tall arrangement either way
+    document.body.className = document.body.className.replace(/\s*(rotated|orient-\w+)/g, "") +
+      (view.rotated ? " rotated" : "") + (portrait ? " orient-portrait" : " orient-landscape");
     var frame = $("frame");
     frame.style.width = view.rotated ? view.w + "px" : "";
     frame.style.height = view.rotated ? view.h + "px" : "";
