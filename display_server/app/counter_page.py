@@ -1,3 +1,20 @@
-"""counter_page routes (filled in by its own work)."""
+"""`GET /counter/{counter_id}`: the web counter (the page authenticates over `/ws/counter`)."""
 
-routes: list = []
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .templating import templates
+
+
+async def counter_page(request: Request) -> Response:
+    config = request.app.state.hall.config
+    counter_id = request.path_params["counter_id"]
+    counter = config.counter(counter_id)
+    context = {"counter": counter, "counter_id": counter_id, "site_name": config.site.name}
+    return templates.TemplateResponse(request, "counter.html", context, status_code=200 if counter else 404)
+
+
+routes = [Route("/counter/{counter_id}", counter_page)]

@@ -1,0 +1,426 @@
+/* Antrian web counter. ES5 only (old smart-TV and office browsers), no build step, no CDN.
+ *
+ * The outbox of commands lives in localStorage under their request ids: a command sent
+ * while offline, or whose ack was lost, or pending when the page was reloaded, is sent
+ * again with the same id after the next welcome, and the server acts on it once. */
+(function () {
+  "use strict";
+
+  var COUNTER = document.body.getAttribute("data-counter");
+  var TOKEN_KEY = "antrian.counter." + COUNTER + ".token";
+  var OUTBOX_KEY = "antrian.counter." + COUNTER + ".outbox";
+  var GUARD_MS = 800;
+  var PING_MS = 10000;
+  var FATAL = { unauthorized: true, unknown_counter: true };
+  var CALLS = { call_next: true, call: true };
+
+  var LABELS = {
+    call_next: "Panggil Berikutnya", recall: "Panggil Ulang", skip: "Lewati",
+    finish: "Selesai", transfer: "Alihkan", call: "Panggil Nomor"
+  };
+  var ERRORS = {
+    unauthorized: "Gagal: token salah",
+    unknown_counter: "Gagal: loket tidak dikenal",
+    unreachable: "Server tidak dapat dihubungi",
+    queue_empty: "Tidak ada antrean",
+    ticket_taken: "Nomor sudah dipanggil loket lain",
+    ticket_not_found: "Nomor antrean tidak ditemukan",
+    no_current_ticket: "Belum ada nomor yang dipanggil",
+    wrong_service: "Nomor itu bukan layanan loket ini",
+    same_service: "Nomor sudah berada di layanan itu",
+    unknown_service: "Layanan tidak dikenal",
+    bad_request: "Permintaan tidak lengkap"
+  };
+  // keyCode works on every browser; KP_Enter is 13 like Enter.
+  var KEYS = {
+    13: "call_next", 107: "call_next", 112: "call_next", 78: "call_next", 97: "call_next",
+    113: "recall", 96: "recall", 82: "recall", 98: "recall",
+    114: "skip", 109: "skip", 76: "skip", 99: "skip",
+    115: "finish", 110: "finish", 83: "finish", 100: "finish",
+    116: "transfer", 111: "transfer", 65: "transfer", 101: "transfer",
+    117: "call", 106: "call", 80: "call", 102: "call"
+  };
+
+  var state = {
+    socket: null, online: false, fatal: null, connectedOnce: false, failures: 0,
+    counter: null, services: [], transferTo: [], lastSeq: null,
+    resent: {}, refreshAfterResends: false, lastPress: {}, lastHeard: 0, timer: null
+  };
+  var outbox = loadOutbox();
+
+  function $(id) { return document.getElementById(id); }
+
+  // --- storage -------------------------------------------------------------------------
+
+  function storageGet(key) {
+    try { return window.localStorage.getItem(key); } catch (e) { return null; }
+  }
+
+  function storageSet(key, value) {
+    try {
+      if (value === null) { window.localStorage.removeItem(key); } else { window.localStorage.setItem(key, value); }
+    } catch (e) { /* private mode: the page still works, without surviving a reload */ }
+  }
+
+  function loadOutbox() {
+    try {
+      var list = JSON.parse(storageGet(OUTBOX_KEY) || "[]");
+      return list && list.length !== undefined ? list : [];
+    } catch (e) { return []; }
+  }
+
+  function saveOutbox() { storageSet(OUTBOX_KEY, outbox.length ? JSON.stringify(outbox) : null); }
+
+  function newId() {
+    var bytes = new Array(16), i, hex = "";
+    if (window.crypto && window.crypto.getRandomValues) {
+      var random = new Uint8Array(16);
+      window.crypto.getRandomValues(random);
+      for (i = 0; i < 16; i++) { bytes[i] = random[i]; }
+    } else {
+      for (i = 0; i < 16; i++) { bytes[i] = Math.floor(Math.random() * 256); }
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    for (i = 0; i < 16; i++) {
+      hex += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
+      if (i === 3 || i === 5 || i === 7 || i === 9) { hex += "-"; }
+    }
+    return hex;
+  }
+
+  // --- connection ----------------------------------------------------------------------
+
+  function dropSocket() {
+    var old = state.socket;
+    state.socket = null;  // its onclose sees it is stale and does nothing
+    state.online = false;
+    if (old) { old.close(); }
+  }
+
+  function connect() {
+    window.clearTimeout(state.timer);
+    dropSocket();
+    var token = storageGet(TOKEN_KEY);
+    if (!token) { showTokenForm(""); return; }
+    $("token-form").hidden = true;
+    $("desk").hidden = false;
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + window.location.host + "/ws/counter");
+    state.socket = socket;
+    socket.onopen = function () {
+      state.lastSeq = null;
+      state.lastHeard = Date.now();
+      send({ type: "hello", counter: COUNTER, token: token });
+    };
+    socket.onmessage = function (event) {
+      if (socket !== state.socket) { return; }
+      state.lastHeard = Date.now();
+      var message;
+      try { message = JSON.parse(event.data); } catch (e) { return; }
+      receive(message);
+      render();
+    };
+    socket.onclose = function () {
+      if (socket !== state.socket) { return; }
+      state.socket = null;
+      state.online = false;
+      state.failures += 1;
+      render();
+      if (!state.fatal) { state.timer = window.setTimeout(connect, backoff(state.failures)); }
+    };
+    render();
+  }
+
+  function backoff(failures) {
+    var ceiling = Math.min(10000, 250 * Math.pow(2, Math.max(0, failures - 1)));
+    return ceiling / 2 + Math.random() * ceiling / 2;
+  }
+
+  function send(message) {
+    if (state.socket && state.socket.readyState === 1) { state.socket.send(JSON.stringify(message)); }
+  }
+
+  function keepAlive() {
+    if (!state.socket || !state.online) { return; }
+    if (Date.now() - state.lastHeard > 2 * PING_MS + 2000) {
+      state.socket.close();  // a silent half-open link: start over
+      return;
+    }
+    send({ type: "ping" });
+  }
+
+  // --- protocol ------------------------------------------------------------------------
+
+  function receive(message) {
+    if (typeof message.seq === "number") {
+      if (state.lastSeq !== null && message.prev_seq !== state.lastSeq) { send({ type: "state" }); }
+      state.lastSeq = message.seq;
+    }
+    switch (message.type) {
+      case "welcome": welcomed(message); break;
+      case "state": takeSnapshot(message); break;
+      case "counter": state.counter = message.counter; break;
+      case "waiting": setWaiting(message.service, message.waiting); break;
+      case "ack": case "error": replied(message); break;
+    }
+  }
+
+  function welcomed(message) {
+    takeSnapshot(message);
+    state.online = true;
+    state.connectedOnce = true;
+    state.failures = 0;
+    state.resent = {};
+    for (var i = 0; i < outbox.length; i++) {
+      state.resent[outbox[i].id] = true;
+      send(outbox[i]);
+    }
+    state.refreshAfterResends = outbox.length > 0;
+  }
+
+  function takeSnapshot(message) {
+    state.counter = message.counter;
+    state.services = message.services || [];
+    state.transferTo = message.transfer_to || [];
+  }
+
+  function setWaiting(service, waiting) {
+    for (var i = 0; i < state.services.length; i++) {
+      if (state.services[i].id === service) { state.services[i].waiting = waiting; }
+    }
+  }
+
+  function replied(message) {
+    var command = takeFromOutbox(message.id);
+    if (!command) {
+      if (message.type === "error" && FATAL[message.code]) { failed(message.code); }
+      return;
+    }
+    if (message.type === "ack") {
+      if (message.counter) { state.counter = message.counter; }
+      say(ackText(command.type, message.ticket), false);
+    } else {
+      say(ERRORS[message.code] || message.message || ("Gagal (" + message.code + ")"), true);
+    }
+    delete state.resent[command.id];
+    if (state.refreshAfterResends && isEmpty(state.resent)) {
+      state.refreshAfterResends = false;
+      send({ type: "state" });  // a replayed ack shows the counter as it was then
+    }
+  }
+
+  function failed(code) {
+    state.fatal = code;
+    if (code === "unauthorized") {
+      storageSet(TOKEN_KEY, null);
+      showTokenForm(ERRORS.unauthorized);
+    }
+  }
+
+  function takeFromOutbox(id) {
+    for (var i = 0; i < outbox.length; i++) {
+      if (outbox[i].id === id) {
+        var command = outbox.splice(i, 1)[0];
+        saveOutbox();
+        return command;
+      }
+    }
+    return null;
+  }
+
+  function isEmpty(object) {
+    for (var key in object) { if (object.hasOwnProperty(key)) { return false; } }
+    return true;
+  }
+
+  // --- presses -------------------------------------------------------------------------
+
+  function pendingHas(test) {
+    for (var i = 0; i < outbox.length; i++) { if (test(outbox[i].type)) { return true; } }
+    return false;
+  }
+
+  function guardAllows(action) {
+    var now = Date.now();
+    var last = state.lastPress[action];
+    if (last && now - last < GUARD_MS) { return false; }
+    if (pendingHas(function (t) { return t === action || (CALLS[action] && CALLS[t]); })) { return false; }
+    state.lastPress[action] = now;
+    return true;
+  }
+
+  function recallLimitReached() {
+    var counter = state.counter, current = counter && counter.current;
+    return !!(current && counter.recall_limit > 0 && current.recalls >= counter.recall_limit);
+  }
+
+  function press(action) {
+    if (state.fatal) { return; }
+    if (action === "transfer") { openPanel("transfer-form"); return; }
+    if (action === "call") { openPanel("call-form"); return; }
+    submit(action, {});
+  }
+
+  function submit(action, fields) {
+    if (action === "recall" && recallLimitReached()) {
+      say("Sudah dipanggil " + state.counter.current.recalls + " kali. Tekan Lewati bila pengunjung tidak hadir.", true);
+      return;
+    }
+    if (!guardAllows(action)) { return; }
+    var command = { type: action, id: newId() };
+    for (var key in fields) { if (fields.hasOwnProperty(key)) { command[key] = fields[key]; } }
+    outbox.push(command);
+    saveOutbox();  // before sending: a reload right now must still send it, with this id
+    if (state.online) { send(command); }
+    render();
+  }
+
+  function openPanel(id) {
+    closePanels();
+    if (id === "transfer-form") { fillTransferChoices(); }
+    $(id).hidden = false;
+    var field = $(id).querySelector("select, input");
+    if (field) { field.focus(); }
+  }
+
+  function closePanels() {
+    $("transfer-form").hidden = true;
+    $("call-form").hidden = true;
+  }
+
+  function fillTransferChoices() {
+    var select = $("transfer-service"), current = state.counter && state.counter.current;
+    select.innerHTML = "";
+    for (var i = 0; i < state.transferTo.length; i++) {
+      var service = state.transferTo[i];
+      if (current && service.id === current.service) { continue; }
+      var option = document.createElement("option");
+      option.value = service.id;
+      option.appendChild(document.createTextNode(service.name));
+      select.appendChild(option);
+    }
+  }
+
+  function onKey(event) {
+    var target = event.target || {};
+    var tag = (target.tagName || "").toLowerCase();
+    if (event.keyCode === 27) { closePanels(); return; }
+    if (tag === "input" || tag === "select" || tag === "textarea" || event.ctrlKey || event.altKey || event.metaKey) { return; }
+    var action = KEYS[event.keyCode];
+    if (!action || $("desk").hidden) { return; }
+    if (event.preventDefault) { event.preventDefault(); }
+    press(action);
+  }
+
+  // --- rendering -----------------------------------------------------------------------
+
+  function ackText(action, ticket) {
+    var number = (ticket && ticket.number) || "";
+    switch (action) {
+      case "call_next": case "call": return "Memanggil " + number;
+      case "recall": return "Panggil ulang " + number;
+      case "skip": return number + " dilewati (tidak hadir)";
+      case "finish": return number + " selesai dilayani";
+      case "transfer": return number + " dialihkan";
+    }
+    return "OK";
+  }
+
+  function say(text, isError) {
+    var box = $("message");
+    box.textContent = text;
+    box.className = isError ? "message error" : "message";
+  }
+
+  function serviceName(id) {
+    var lists = [state.services, state.transferTo];
+    for (var l = 0; l < lists.length; l++) {
+      for (var i = 0; i < lists[l].length; i++) { if (lists[l][i].id === id) { return lists[l][i].name; } }
+    }
+    return id || "";
+  }
+
+  function waitingTotal() {
+    if (!state.services.length) { return (state.counter && state.counter.waiting) || 0; }
+    var total = 0;
+    for (var i = 0; i < state.services.length; i++) { total += state.services[i].waiting || 0; }
+    return total;
+  }
+
+  function linkText() {
+    if (state.fatal) { return ERRORS[state.fatal] || ("Gagal (" + state.fatal + ")"); }
+    if (state.online) { return "Terhubung"; }
+    if (state.failures >= 2) { return state.connectedOnce ? "Menghubungkan ulang… (" + ERRORS.unreachable + ")" : ERRORS.unreachable; }
+    return state.connectedOnce ? "Menghubungkan ulang…" : "Menghubungkan…";
+  }
+
+  function render() {
+    var link = $("link"), counter = state.counter, current = counter && counter.current;
+    link.textContent = linkText();
+    link.className = "link " + (state.fatal ? "failed" : state.online ? "online" : "connecting");
+    $("current").textContent = current ? current.number : "—";
+    var info = "";
+    if (current) {
+      info = serviceName(current.service) + " · panggil ulang " + (current.recalls || 0);
+      if (counter.recall_limit) { info += "/" + counter.recall_limit; }
+    }
+    $("info").textContent = info;
+    $("waiting").textContent = String(waitingTotal());
+    $("pending").hidden = outbox.length === 0;
+    $("skip").className = recallLimitReached() ? "suggest" : "";
+    document.title = (current ? current.number + " — " : "") + document.body.getAttribute("data-counter-name") + " — Antrian";
+  }
+
+  function showTokenForm(error) {
+    $("desk").hidden = true;
+    $("token-form").hidden = false;
+    $("token-error").textContent = error;
+    $("token-input").value = "";
+    $("token-input").focus();
+  }
+
+  // --- wiring --------------------------------------------------------------------------
+
+  function wire() {
+    var buttons = document.querySelectorAll("[data-action]");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].onclick = (function (action) { return function () { press(action); }; })(buttons[i].getAttribute("data-action"));
+    }
+    $("token-form").onsubmit = function (event) {
+      event.preventDefault();
+      var token = $("token-input").value.replace(/^\s+|\s+$/g, "");
+      if (!token) { return; }
+      storageSet(TOKEN_KEY, token);
+      state.fatal = null;
+      state.failures = 0;
+      connect();
+    };
+    $("transfer-form").onsubmit = function (event) {
+      event.preventDefault();
+      var service = $("transfer-service").value;
+      closePanels();
+      if (service) { submit("transfer", { service: service }); }
+    };
+    $("call-form").onsubmit = function (event) {
+      event.preventDefault();
+      var number = $("call-number").value.replace(/^\s+|\s+$/g, "");
+      $("call-number").value = "";
+      closePanels();
+      if (number) { submit("call", { number: number }); }
+    };
+    var cancels = document.querySelectorAll(".panel .cancel");
+    for (var c = 0; c < cancels.length; c++) { cancels[c].onclick = closePanels; }
+    $("change-token").onclick = function () {
+      storageSet(TOKEN_KEY, null);
+      window.clearTimeout(state.timer);
+      dropSocket();
+      showTokenForm("");
+    };
+    document.addEventListener("keydown", onKey, false);
+    window.setInterval(keepAlive, PING_MS);
+  }
+
+  wire();
+  connect();
+})();
