@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -53,7 +54,10 @@ def serve(config_path: Path | None, host: str, port: int, data_dir: Path) -> Non
         )
     app = create_app(config, data_dir, config_path=config_path)
     _print_urls(config, host, port, config_path)
-    uvicorn.run(app, host=host, port=port, ws_max_size=MAX_WEBSOCKET_FRAME, log_level="info", timeout_keep_alive=5)
+    uvicorn.run(
+        app, host=host, port=port, ws=os.environ.get("ANTRIAN_WS", "websockets-sansio"),
+        ws_max_size=MAX_WEBSOCKET_FRAME, log_level="info", timeout_keep_alive=5,
+    )
 
 
 @main.command("demo-config")

@@ -209,11 +209,9 @@ class Hall:
             )
         if outcome.counter:
             counter = self.config.counter(outcome.counter)
-            self.hub.publish(
-                [f"zone:{counter.zone}", f"counter:{counter.id}"],
-                {"type": "counter", "counter": self.counter_view(counter)},
-                seq,
-            )
+            # Screens learn a counter's new ticket from the call itself: one message per TV per call.
+            topics = [f"counter:{counter.id}"] if call is not None else [f"zone:{counter.zone}", f"counter:{counter.id}"]
+            self.hub.publish(topics, {"type": "counter", "counter": self.counter_view(counter)}, seq)
         self.hub.publish(
             [f"ticket:{t.token}" for t in outcome.changed],
             {"type": "ticket", "ticket": self.ticket_view(ticket)},
