@@ -6,6 +6,7 @@ the fallback when audio cannot start: screens still show the call and the senten
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -16,6 +17,8 @@ class Announcer(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     def update_config(self, config: Config) -> None: ...
+    def prewarm(self, numbers: Mapping[str, int | str]) -> None:
+        """Synthesise ahead, when idle, the calls likely next: service id -> next number."""
     def sentence(self, number: str, counter_id: str, *, service_id: str | None = None, recall: bool = False) -> str: ...
     def request(self, text: str) -> str:
         """Schedule the WAV for `text` without waiting; return its key ('' when there is no audio)."""
@@ -34,6 +37,9 @@ class TextAnnouncer:
 
     def update_config(self, config: Config) -> None:
         self.config = config
+
+    def prewarm(self, numbers: Mapping[str, int | str]) -> None:
+        pass
 
     def sentence(self, number: str, counter_id: str, *, service_id: str | None = None, recall: bool = False) -> str:
         counter = self.config.counter(counter_id)

@@ -69,6 +69,7 @@ class Hall:
         self.hub.seq = max(self.hub.seq, await self.store.last_seq())
         await self.store.forget_replies_before(self.clock() - REPLIES_KEPT)
         await self._load_day(self._today())
+        self._prewarm()
 
     async def _load_day(self, day) -> None:
         tickets = await self.store.tickets_on(day)
@@ -203,6 +204,7 @@ class Hall:
         ticket = outcome.ticket
         if call is not None:
             self._remember_call(call)
+            self._prewarm()
             counter = self.config.counter(outcome.counter)
             self.hub.publish(
                 [f"zone:{counter.zone}", f"ticket:{ticket.token}"], {"type": "call", "call": call}, seq
@@ -242,6 +244,14 @@ class Hall:
             "recall": call.recall,
             "at": call.at.isoformat(),
         }
+
+    def _prewarm(self) -> None:
+        """Tell the voice which numbers come next, so their WAVs are ready before the call."""
+        upcoming: dict[str, int | str] = {}
+        for service in self.config.services:
+            waiting = self.state.waiting([service.id])
+            upcoming[service.id] = waiting[0].number if waiting else self.state.last_sequence.get(service.id, 0) + 1
+        self.announcer.prewarm(upcoming)
 
     def _remember_call(self, call: dict | None) -> None:
         if call is None:
