@@ -43,6 +43,7 @@ KEY_LENGTH = 24
 _KEY = re.compile(rf"^[0-9a-f]{{{KEY_LENGTH}}}$")
 _PENDING, _READY, _FAILED = "pending", "ready", "failed"
 PREWARM_AHEAD = 10
+_STATUS_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
@@ -392,6 +393,9 @@ class Announcer:
         with self._cond:
             self._status[key] = _READY if ok else _FAILED
             self._resolve(key, self._path(key) if ok else None)
+            if len(self._status) > _STATUS_LIMIT:
+                # Months of calls: forget settled keys; the files on disk still answer for them.
+                self._status = {k: s for k, s in self._status.items() if s == _PENDING}
 
     def _take(self) -> _Job | None:
         while True:

@@ -69,7 +69,11 @@ def _synthesise(config: Config, text: str, out: Path) -> bool:
 def announce(
     number: str, counter_id: str, config_path: Path | None, recall: bool, text_only: bool, out: Path | None
 ) -> None:
-    """Speak the call of ticket NUMBER (e.g. A-123) to counter COUNTER_ID (e.g. loket-3)."""
+    """Say a call: write its WAV (chime and speech) or print its sentence.
+
+    NUMBER is the ticket as printed (A-123, A123, PID-12); COUNTER_ID a counter id from the
+    config (loket-3).
+    """
     try:
         config = load_config(config_path or demo_config_path())
     except ConfigError as exc:
