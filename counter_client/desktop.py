@@ -16,7 +16,7 @@ from .protocol import Event, Fatal, Link, Reply, View
 from .rules import PressGuard, needs_skip_instead
 from .session import CounterSession, SessionThread
 from .texts import ACTION_LABELS, RECALL_LIMIT, ack_text, detail_text, error_text, link_text
-from .tokens import store_token
+from .tokens import outbox_path, store_token
 
 POLL_MS = 30
 BACKGROUND = "#10161f"
@@ -59,8 +59,8 @@ class CounterWindow:
 
     def start_session(self) -> None:
         def factory() -> CounterSession:
-            return CounterSession(self.server, self.counter_id, self.token,
-                                  on_change=self.inbox.put, on_event=self.inbox.put)
+            return CounterSession(self.server, self.counter_id, self.token, on_change=self.inbox.put,
+                                  on_event=self.inbox.put, outbox_path=outbox_path(self.counter_id))
         self.thread = SessionThread(factory).start()
 
     def close(self) -> None:

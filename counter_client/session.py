@@ -18,6 +18,7 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import websockets
@@ -75,6 +76,7 @@ class CounterSession:
         backoff: Backoff = Backoff(),
         ping_interval: float = 5.0,
         open_timeout: float = 5.0,
+        outbox_path: Path | None = None,
     ):
         self.url = counter_url(server)
         self.protocol = CounterProtocol(counter_id, token)
@@ -87,6 +89,11 @@ class CounterSession:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._socket: websockets.ClientConnection | None = None
+        self.outbox_path = outbox_path
+        self._saved_ids: tuple[str, ...] = ()
+        if outbox_path is not None:
+            self.protocol.restore(load_outbox(outbox_path))
+            self._saved_ids = tuple(self.protocol.outbox)
 
     @property
     def view(self) -> View:
@@ -205,8 +212,34 @@ class CounterSession:
         self._waiters.clear()
 
     def _changed(self) -> None:
+        self._save_outbox()
         if self.on_change is not None:
             self.on_change(self.view)
+
+
+    def _save_outbox(self) -> None:
+        ids = tuple(self.protocol.outbox)
+        if self.outbox_path is None or ids == self._saved_ids:
+            return
+        save_outbox(self.outbox_path, list(self.protocol.outbox.values()))
+        self._saved_ids = ids
+
+
+def load_outbox(path: Path) -> list[Command]:
+    """Commands pending when the client last stopped; they are resent with their ids."""
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        return [Command(str(c["id"]), str(c["type"]), dict(c.get("fields", {}))) for c in saved]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def save_outbox(path: Path, commands: list[Command]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps([{"id": c.id, "type": c.type, "fields": c.fields} for c in commands]),
+                         encoding="utf-8")
+    temporary.replace(path)  # atomic: a crash leaves the old or the new outbox, never half
 
 
 class SessionThread:

@@ -1,4 +1,4 @@
-"""Counter tokens kept in the user's config folder (only when the user asks to save them)."""
+"""Files in the user's config folder: saved counter tokens (only when asked) and pending commands."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ from pathlib import Path
 def config_path() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "antrian" / "counter.json"
+
+
+def outbox_path(counter: str) -> Path:
+    """Where the desktop window keeps commands still awaiting their ack, across restarts."""
+    return config_path().parent / f"outbox-{counter}.json"
 
 
 def _key(server: str, counter: str) -> str:

@@ -145,3 +145,22 @@ async def test_an_empty_queue_is_an_error_reply_not_a_disconnect(server):
     reply = await asyncio.wait_for(session.command("call_next"), 10)
     assert reply.code == "queue_empty" and session.view.link is Link.ONLINE
     await stopped(session, task)
+
+
+async def test_a_pending_command_survives_a_client_restart_with_its_id(server, tmp_path):
+    issue(server.url, "ktp")
+    issue(server.url, "ktp")
+    outbox = tmp_path / "outbox-loket-1.json"
+    first = CounterSession(server.url, "loket-1", token_for("loket-1"), backoff=FAST, outbox_path=outbox)
+    server.stop()
+    command = first.submit("call_next")  # the client is closed before it could be sent
+    assert command.id in outbox.read_text()
+    server.start()
+
+    second = CounterSession(server.url, "loket-1", token_for("loket-1"), backoff=FAST, outbox_path=outbox)
+    assert list(second.protocol.outbox) == [command.id]
+    task = await started(second)
+    await until(lambda: not second.view.pending, what="the restored command's ack")
+    assert [t["number"] for t in called_by(server.url, "loket-1")] == ["A-001"]
+    assert outbox.read_text() == "[]"
+    await stopped(second, task)
