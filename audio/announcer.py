@@ -272,7 +272,8 @@ class Announcer:
             return
         self._stopping = False
         self._stop_event.clear()
-        if self._prewarm_on_start:
+        if self._prewarm_on_start and self._prewarm_numbers is None:
+            # Until the server says where the day stands, assume it starts at ticket 1.
             self.prewarm({s.id: 1 for s in self._config.services})
         self._thread = threading.Thread(target=self._supervise, name="antrian-audio", daemon=True)
         self._thread.start()

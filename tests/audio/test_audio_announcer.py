@@ -206,3 +206,20 @@ def test_long_espeak_data_path_is_shortened(tmp_path: Path) -> None:
     finally:
         Path(short).unlink()
     assert short_data_path(str(tmp_path)) == str(tmp_path)
+
+
+async def test_numbers_given_before_start_are_not_replaced_by_the_default(tmp_path: Path) -> None:
+    announcer = Announcer(make_config(), tmp_path, prewarm_on_start=True)
+    announcer.prewarm({"paspor": "L-042"})  # the hall does this before start()
+    await announcer.start()
+    try:
+        key = cache_key(announcer.sentence("L-042", "loket-17"), Settings.of(make_config()))
+        for _ in range(600):
+            if announcer.is_ready(key):
+                break
+            await asyncio.sleep(0.05)
+        assert announcer.is_ready(key)
+        first_ticket = cache_key(announcer.sentence("A-001", "loket-1"), Settings.of(make_config()))
+        assert not announcer.is_ready(first_ticket)
+    finally:
+        await announcer.stop()
