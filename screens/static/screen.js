@@ -174,8 +174,10 @@
   function callDest(call) { return call.counter ? call.counter.name : ""; }
 
   function renderHeader() {
+    var rem = parseFloat(document.documentElement.style.fontSize || "20");
     setText($("site-name"), state.site.name || "");
     setText($("screen-title"), state.screen.title || "");
+    fit($("site-name"), 2.6 * rem, 1.6 * rem);  // long hall names shrink before they are cut
     var logo = $("logo");
     var url = state.screen.logo ? (state.screen.logo.indexOf("/static/") === 0 ? state.screen.logo : "/logo/" + BOOT.screen_id) : BOOT.logo_url;
     if (url) {
@@ -215,9 +217,12 @@
     var slots = state.screen.history === undefined ? 6 : state.screen.history;
     $("history").style.display = slots > 0 || state.screen.layout === "grid" ? "" : "none";
     if (slots <= 0) { list.innerHTML = ""; return; }
+    var rem = parseFloat(document.documentElement.style.fontSize || "20");
+    // Fewer, readable rows beat many small ones: a row is never lower than 4.4rem.
+    slots = Math.max(1, Math.min(slots, Math.floor(list.clientHeight / (4.4 * rem))));
     var rows = historyCalls();
     var rowH = list.clientHeight / slots;
-    var font = Math.min(rowH * 0.56, parseFloat(document.documentElement.style.fontSize || "20") * 3.6);
+    var font = Math.min(rowH * 0.56, rem * 3.6);
     var html = "";
     for (var i = 0; i < slots; i++) {
       var call = rows[i];
@@ -250,6 +255,9 @@
     var gap = Math.max(4, Math.round(Math.min(w, h) * 0.012));
     var tw = (w - gap * (shape.cols - 1)) / shape.cols;
     var th = (h - gap * (shape.rows - 1)) / shape.rows;
+    // Small tiles (a big hall) drop the waiting line so the number stays readable from afar.
+    var roomy = th >= 7 * parseFloat(document.documentElement.style.fontSize || "20");
+    var numTop = roomy ? 30 : 33, numH = roomy ? 50 : 62;
     var html = "";
     for (var i = 0; i < n; i++) {
       var c = state.counters[i];
@@ -258,13 +266,14 @@
       html += '<div class="tile' + (c.current ? "" : " idle") + '" id="tile-' + escapeHtml(c.id) + '" data-counter="' + escapeHtml(c.id) +
         '" data-number="' + escapeHtml(c.current ? c.current.number : "") + '" style="left:' + (col * (tw + gap)).toFixed(1) +
         "px;top:" + (row * (th + gap)).toFixed(1) + "px;width:" + tw.toFixed(1) + "px;height:" + th.toFixed(1) + 'px">' +
-        '<div class="t-name" style="top:6%;height:24%;font-size:' + (th * 0.19).toFixed(1) + "px;line-height:" + (th * 0.24).toFixed(1) + 'px">' + escapeHtml(c.name) + "</div>" +
-        '<div class="t-num" style="top:30%;height:50%;line-height:' + (th * 0.5).toFixed(1) + 'px">' + escapeHtml(number) + "</div>" +
-        '<div class="t-wait" style="top:80%;height:16%;font-size:' + (th * 0.12).toFixed(1) + "px;line-height:" + (th * 0.16).toFixed(1) + 'px">Menunggu: ' + (c.waiting || 0) + "</div></div>";
+        '<div class="t-name" style="top:4%;height:28%;font-size:' + (th * (roomy ? 0.19 : 0.23)).toFixed(1) + "px;line-height:" + (th * 0.28).toFixed(1) + 'px">' + escapeHtml(c.name) + "</div>" +
+        '<div class="t-num" style="top:' + numTop + "%;height:" + numH + "%;line-height:" + (th * numH / 100).toFixed(1) + 'px">' + escapeHtml(number) + "</div>" +
+        (roomy ? '<div class="t-wait" style="top:80%;height:16%;font-size:' + (th * 0.12).toFixed(1) + "px;line-height:" + (th * 0.16).toFixed(1) + 'px">Menunggu: ' + (c.waiting || 0) + "</div>" : "") +
+        "</div>";
     }
     box.innerHTML = html;
     var nums = box.getElementsByClassName("t-num");
-    for (var j = 0; j < nums.length; j++) { fit(nums[j], Math.min(th * 0.46, tw * 0.3)); }
+    for (var j = 0; j < nums.length; j++) { fit(nums[j], Math.min(th * numH / 100 * 0.92, tw * 0.3)); }
   }
 
   var tickerShown = null;

@@ -222,3 +222,31 @@ def test_unknown_screen_page_in_the_browser(page, server):
     response = page.goto(f"{server.url}/screen/lantai9")
     assert response.status == 404
     assert page.locator("a[href='/screen/tv1']").count() == 1
+
+
+@pytest.mark.parametrize(
+    "screen_id, width, height",
+    [("tv1", 1920, 1080), ("tv1", 1280, 720), ("tv1", 1080, 1920), ("tv1-media", 1920, 1080), ("tv1-grid", 1920, 1080)],
+)
+def test_the_hero_number_is_big_and_nothing_overflows(browser, server, screen_id, width, height):
+    call_tickets(server, "loket-1", count=2)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        open_screen(page, server, screen_id)
+        size = page.evaluate("parseFloat(getComputedStyle(document.getElementById('hero-number')).fontSize)")
+        assert size >= 0.14 * height, f"hero number {size}px on a {height}px screen"
+        overflowing = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.fit, .t-num, #history-list li, #site-name, #clock-time, #clock-date'))
+                 .filter(el => el.offsetParent !== null && (el.scrollWidth > el.clientWidth + 1))
+                 .map(el => el.id || el.className)"""
+        )
+        assert not overflowing
+        outside = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.panel, #top, #ticker, .tile'))
+                 .filter(el => el.offsetParent !== null)
+                 .map(el => el.getBoundingClientRect())
+                 .filter(r => r.left < 20 || r.top < 20 || r.right > innerWidth - 20 || r.bottom > innerHeight - 20).length"""
+        )
+        assert outside == 0  # overscan margin kept everywhere
+    finally:
+        page.close()
