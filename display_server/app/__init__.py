@@ -24,6 +24,7 @@ from ..hub import Hub
 from ..store import SqliteStore
 from . import api, counter_page, kiosk, pages, ws_counter, ws_screen
 from .config_watch import ConfigWatcher
+from .errors import error_response
 from .health import ScreenHealth
 from .security import RateLimiter
 from .templating import STATIC_DIR
@@ -85,4 +86,9 @@ def create_app(
         *counter_page.routes,
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={Exception: _internal_error})
+
+
+async def _internal_error(request, exc: Exception):
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal_error", "the server could not do this; try again")

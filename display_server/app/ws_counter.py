@@ -73,6 +73,9 @@ async def _handle_command(hall: Hall, counter_id: str, message: dict) -> dict | 
         reply = await hall.command(counter_id, kind, request_id, **args)
     except CommandError as exc:
         return {"type": "error", "id": request_id, "code": exc.code, "message": exc.message}
+    except Exception:  # e.g. the disk is full: nothing was acknowledged, the client may retry
+        log.exception("command %s from counter %s failed", kind, counter_id)
+        return {"type": "error", "id": request_id, "code": "internal_error", "message": "the server could not save this; try again"}
     return {"type": "ack", **reply}
 
 
