@@ -1,0 +1,108 @@
+"""Every performance target, measured by one command: `make bench` (or `python bench/run_all.py`).
+
+Each bench script runs a real server (or the real speech worker) and prints JSON. This runner
+collects them, checks each figure against its target, prints a table, and writes
+`bench/results/latest.json`. Targets are checked here, never in the test suite: the machines
+are shared and timings are noisy, so a miss is a figure to look at, not a red build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
+
+
+@dataclass(frozen=True)
+class Target:
+    bench: str
+    what: str
+    path: tuple  # keys and list indices into the bench's JSON
+    limit_ms: float
+
+
+SCRIPTS = {
+    "core": ["core_bench.py", "--screens", "10,100,1000", "--calls", "200"],
+    "audio": ["audio_bench.py", "--calls", "200"],
+    "counter": ["counter_bench.py", "--presses", "200"],
+    "screen": ["screen_bench.py"],
+}
+
+TARGETS = [
+    Target("core", "call -> all screens p99, 10 screens", ("results", 0, "all_screens_ms", "p99"), 20),
+    Target("core", "call -> all screens p99, 100 screens", ("results", 1, "all_screens_ms", "p99"), 20),
+    Target("core", "call -> all screens p99, 1000 screens", ("results", 2, "all_screens_ms", "p99"), 100),
+    Target("audio", "call -> WAV available p99, cold cache", ("cold", "p99_ms"), 150),
+    Target("audio", "call -> WAV available p99, warm cache", ("warm", "p99_ms"), 10),
+    Target("counter", "key press -> ack p99", ("press_to_ack", "p99_ms"), 50),
+    Target("counter", "key press -> screen event p99", ("press_to_screen_call", "p99_ms"), 50),
+    Target("screen", "call_next -> number in a Chromium page's DOM p99", ("dom", "p99_ms"), 250),
+]
+
+
+def run_bench(name: str) -> dict | None:
+    script = SCRIPTS[name]
+    if not (BENCH / script[0]).exists():
+        return None
+    print(f"running {name} bench ...", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, str(BENCH / script[0]), *script[1:]], capture_output=True, text=True)
+    if done.returncode != 0 and not done.stdout.strip():
+        print(done.stderr[-2000:], file=sys.stderr)
+        return {"error": f"exit {done.returncode}"}
+    result = json.loads(done.stdout[done.stdout.index("{"):])
+    result["_seconds"] = round(time.monotonic() - started, 1)
+    return result
+
+
+def lookup(result: dict, path: tuple):
+    value = result
+    for key in path:
+        value = value[key]
+    return value
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("benches", nargs="*", default=list(SCRIPTS), help=f"some of: {', '.join(SCRIPTS)}")
+    args = parser.parse_args()
+    results = {name: run_bench(name) for name in args.benches}
+    rows, misses = [], 0
+    for target in TARGETS:
+        result = results.get(target.bench)
+        if not result or "error" in result:
+            rows.append((target.what, "not run", f"<= {target.limit_ms:g} ms", "-"))
+            continue
+        try:
+            value = float(lookup(result, target.path))
+        except (KeyError, IndexError, TypeError):
+            rows.append((target.what, "no figure", f"<= {target.limit_ms:g} ms", "-"))
+            continue
+        ok = value <= target.limit_ms
+        misses += not ok
+        rows.append((target.what, f"{value:.1f} ms", f"<= {target.limit_ms:g} ms", "ok" if ok else "MISSED"))
+    width = max(len(r[0]) for r in rows)
+    for row in rows:
+        print(f"{row[0]:<{width}}  {row[1]:>10}  {row[2]:>12}  {row[3]}")
+    RESULTS.mkdir(exist_ok=True)
+    record = {
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": f"{platform.machine()}, {platform.python_version()}",
+        "results": results,
+        "table": rows,
+    }
+    (RESULTS / "latest.json").write_text(json.dumps(record, indent=2))
+    print(f"\n{misses} target(s) missed; details in {RESULTS / 'latest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
