@@ -325,9 +325,9 @@ class Announcer:
 
     def request(self, text_: str) -> str:
         settings = self._settings
-        key = cache_key(text_, settings)
         if not settings.enabled:
-            return key
+            return ""  # no audio: the call event carries `audio: null` (docs/protocol.md)
+        key = cache_key(text_, settings)
         with self._cond:
             state = self._status.get(key)
             if state in (_PENDING, _READY):
