@@ -301,6 +301,16 @@ class Hall:
             "server_time": self.clock().isoformat(),
         }
 
+    def zone_snapshot(self, zone_id: str) -> dict:
+        """For a zone's speaker: the zone's recent calls, newest first."""
+        return {
+            "type": "snapshot",
+            "zone": zone_id,
+            "site": {"name": self.config.site.name, "timezone": self.config.site.timezone},
+            "calls": list(self.recent_calls.get(zone_id, ()))[:RECENT_CALLS_KEPT],
+            "server_time": self.clock().isoformat(),
+        }
+
     def counter_snapshot(self, counter: Counter) -> dict:
         services = [self.config.service(s) for s in counter.services]
         return {

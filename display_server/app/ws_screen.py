@@ -50,4 +50,30 @@ async def screen_socket(websocket: WebSocket) -> None:
         health.disconnected(screen.id)
 
 
-routes = [WebSocketRoute("/ws/screen/{screen_id}", screen_socket)]
+async def zone_socket(websocket: WebSocket) -> None:
+    """`/ws/zone/{zone_id}`: a zone's calls without a screen's layout, for `antrian speaker`."""
+    app = websocket.app.state
+    hall: Hall = app.hall
+    if not origin_allowed(websocket, hall.config.security.allowed_origins):
+        await websocket.close(code=4003)
+        return
+    await websocket.accept()
+    zone = hall.config.zone(websocket.path_params["zone_id"])
+    if zone is None:
+        known = ", ".join(z.id for z in hall.config.zones)
+        await refuse(websocket, "unknown_zone", f"no zone {websocket.path_params['zone_id']!r} (zones: {known})", close_code=4004)
+        return
+    subscriber = app.hub.subscribe([f"zone:{zone.id}"], kind="speaker", key=zone.id, snapshot=hall.zone_snapshot(zone.id))
+
+    async def handle(message: dict) -> dict | None:
+        if message["type"] == "ping":
+            return {"type": "pong"}
+        return {"type": "error", "code": "forbidden", "message": "speakers are read-only"}
+
+    await run_connection(websocket, app.hub, subscriber, handle, hall.config.security.max_message_bytes)
+
+
+routes = [
+    WebSocketRoute("/ws/screen/{screen_id}", screen_socket),
+    WebSocketRoute("/ws/zone/{zone_id}", zone_socket),
+]
