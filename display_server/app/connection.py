@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..hub import Hub, Subscriber
+from .security import origin_allowed
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,15 @@ async def _close_quietly(websocket: WebSocket, code: int, reason: str) -> None:
         await asyncio.wait_for(websocket.close(code=code, reason=reason), timeout=2)
     except Exception:  # the peer is gone or stuck; the server moves on either way
         pass
+
+
+async def accept_from_allowed_origin(websocket: WebSocket, allowed_origins: list[str]) -> bool:
+    """Accept the handshake, or refuse it with HTTP 403 when a browser calls from another origin."""
+    if not origin_allowed(websocket, allowed_origins):
+        await websocket.close(code=4003)
+        return False
+    await websocket.accept()
+    return True
 
 
 async def refuse(websocket: WebSocket, code: str, message: str, close_code: int = 4001) -> None:

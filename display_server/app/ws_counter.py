@@ -9,8 +9,8 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from ..hall import COUNTER_ACTIONS, CommandError, Hall
-from .connection import BadMessage, parse_message, refuse, run_connection
-from .security import origin_allowed, tokens_equal
+from .connection import BadMessage, accept_from_allowed_origin, parse_message, refuse, run_connection
+from .security import tokens_equal
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +22,8 @@ async def counter_socket(websocket: WebSocket) -> None:
     app = websocket.app.state
     hall: Hall = app.hall
     security = hall.config.security
-    if not origin_allowed(websocket, security.allowed_origins):
-        await websocket.close(code=4003)
+    if not await accept_from_allowed_origin(websocket, security.allowed_origins):
         return
-    await websocket.accept()
     try:
         frame = await asyncio.wait_for(websocket.receive(), HELLO_TIMEOUT)
         hello = parse_message(frame.get("text"), security.max_message_bytes)

@@ -10,18 +10,15 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from ..hall import Hall
-from .connection import refuse, run_connection
+from .connection import accept_from_allowed_origin, refuse, run_connection
 from .health import ScreenHealth
-from .security import origin_allowed
 
 
 async def screen_socket(websocket: WebSocket) -> None:
     app = websocket.app.state
     hall: Hall = app.hall
-    if not origin_allowed(websocket, hall.config.security.allowed_origins):
-        await websocket.close(code=4003)
+    if not await accept_from_allowed_origin(websocket, hall.config.security.allowed_origins):
         return
-    await websocket.accept()
     screen_id = websocket.path_params["screen_id"]
     screen = hall.config.screen(screen_id)
     if screen is None:
@@ -54,10 +51,8 @@ async def zone_socket(websocket: WebSocket) -> None:
     """`/ws/zone/{zone_id}`: a zone's calls without a screen's layout, for `antrian speaker`."""
     app = websocket.app.state
     hall: Hall = app.hall
-    if not origin_allowed(websocket, hall.config.security.allowed_origins):
-        await websocket.close(code=4003)
+    if not await accept_from_allowed_origin(websocket, hall.config.security.allowed_origins):
         return
-    await websocket.accept()
     zone = hall.config.zone(websocket.path_params["zone_id"])
     if zone is None:
         known = ", ".join(z.id for z in hall.config.zones)
