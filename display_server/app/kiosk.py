@@ -14,6 +14,7 @@ printer fails the ticket is cancelled, so no visitor without a slip is ever call
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 from datetime import datetime, timezone
@@ -357,7 +358,9 @@ async def ticket_qr(request: Request) -> Response:
     ticket = await find_ticket(hall, request.path_params["token"])
     if ticket is None:
         return Response("", status_code=404)
-    return Response(_qr_svg(status_url(request, ticket.token), scale=6), media_type="image/svg+xml")
+    buffer = io.BytesIO()
+    segno.make(status_url(request, ticket.token), error="m").save(buffer, kind="svg", scale=8, border=2)
+    return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 def _qr_svg(url: str, scale: int) -> str:

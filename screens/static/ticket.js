@@ -38,7 +38,7 @@
     setText("service", t.service.name);
     setText("agency", t.agency);
     setText("status", STATUS[t.status] || t.status);
-    $("status").className = "status " + t.status;
+    $("status").className = "status st-" + t.status;
     setText("ahead", t.status === "waiting" ? String(t.ahead) : "-");
     setText("wait", waitText(t));
     $("facts").style.display = t.status === "waiting" || t.status === "pending" ? "" : "none";
