@@ -22,6 +22,7 @@ layout = "media"
 audio = true
 title = "Media Lantai 1"
 media_folder = "media"
+logo = "logo.png"
 """
 
 
@@ -101,6 +102,7 @@ def write_screen_hall(folder: Path, counters: int = 4) -> Path:
     (media / "01-info.png").write_bytes(tiny_png())
     (media / "02-clip.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8)
     (folder / "secret.txt").write_text("not for screens")
+    (folder / "logo.png").write_bytes(tiny_png(40, 40, (255, 200, 61)))
     path = folder / "antrian.toml"
     path.write_text(test_config_text(counters=counters, extra=MEDIA_SCREEN), encoding="utf-8")
     return path

@@ -74,6 +74,14 @@ def test_media_page_lists_the_playlist(server):
     assert boot["media"][0]["url"] == "/media/tv1-media/01-info.png"
 
 
+def test_logo_is_served_from_next_to_the_config(server):
+    html = httpx.get(f"{server.url}/screen/tv1-media").text
+    assert 'src="/logo/tv1-media"' in html
+    logo = httpx.get(f"{server.url}/logo/tv1-media")
+    assert logo.status_code == 200 and logo.headers["content-type"] == "image/png"
+    assert httpx.get(f"{server.url}/logo/tv1").status_code == 404  # no logo configured
+
+
 def test_admin_status_asks_for_the_token(server):
     response = httpx.get(f"{server.url}/admin/screens")
     assert response.status_code == 401
