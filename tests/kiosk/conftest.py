@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import socket
 import threading
 from pathlib import Path
@@ -102,3 +104,29 @@ def kiosk_server(tmp_path: Path, fake_printer: FakePrinter):
     process = ServerProcess(path, tmp_path / "data").start()
     yield process
     process.stop()
+
+
+def in_own_loop(test):
+    """Run an async test with asyncio.run in its own thread.
+
+    The session's Playwright browser (sync API) keeps an event loop in the main thread, so
+    pytest-asyncio cannot run coroutines there once a browser test has started.
+    """
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        outcome: dict = {}
+
+        def target() -> None:
+            try:
+                asyncio.run(test(*args, **kwargs))
+            except BaseException as exc:  # re-raised in the test's thread
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+
+    return run

@@ -92,7 +92,7 @@ def test_take_a_ticket_then_follow_it_on_a_phone_until_called(browser, kiosk_ser
 
 
 @pytest.mark.browser
-def test_landscape_kiosk_browser_printing_and_idle_reset(browser, kiosk_server):
+def test_landscape_kiosk_with_browser_printing(browser, kiosk_server):
     busy_hall(kiosk_server.url)
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     page.goto(f"{kiosk_server.url}/kiosk/bpjs")  # one agency, no printer: straight to its services

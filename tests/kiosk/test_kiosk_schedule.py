@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -15,6 +16,7 @@ from display_server.engine import availability
 from display_server.hall import CommandError, Hall
 from display_server.hub import Hub
 from display_server.store import SqliteStore
+from tests.kiosk.conftest import in_own_loop
 from tests.support.hall_config import test_config_text
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -97,47 +99,45 @@ def hall_config(extra_service: str = "") -> Config:
     return Config.model_validate(tomllib.loads(test_config_text(counters=2) + extra_service))
 
 
-@pytest.fixture
-async def make_hall(tmp_path: Path):
-    stores = []
-
-    async def make(config: Config, clock: Clock) -> Hall:
-        store = SqliteStore(tmp_path / f"hall-{len(stores)}.sqlite3")
-        await store.open()
-        stores.append(store)
+@contextlib.asynccontextmanager
+async def running_hall(path: Path, config: Config, clock: Clock):
+    store = SqliteStore(path / "hall.sqlite3")
+    await store.open()
+    try:
         hall = Hall(config, store, Hub(), TextAnnouncer(config), clock)
         await hall.start()
-        return hall
-
-    yield make
-    for store in stores:
+        yield hall
+    finally:
         await store.close()
 
 
-async def test_quota_allows_the_last_ticket_then_refuses(make_hall):
+@in_own_loop
+async def test_quota_allows_the_last_ticket_then_refuses(tmp_path):
     clock = Clock(datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc))
-    hall = await make_hall(hall_config(), clock)  # service "kuota" has daily_quota = 2
-    assert (await hall.issue("kuota"))["ticket"]["number"] == "Q-001"
-    assert hall.service_availability("kuota").open
-    assert (await hall.issue("kuota"))["ticket"]["number"] == "Q-002"  # the last one
-    assert hall.service_availability("kuota").code == "quota_reached"
-    with pytest.raises(CommandError) as refused:
+    async with running_hall(tmp_path, hall_config(), clock) as hall:  # service "kuota" has daily_quota = 2
+        assert (await hall.issue("kuota"))["ticket"]["number"] == "Q-001"
+        assert hall.service_availability("kuota").open
+        assert (await hall.issue("kuota"))["ticket"]["number"] == "Q-002"  # the last one
+        assert hall.service_availability("kuota").code == "quota_reached"
+        with pytest.raises(CommandError) as refused:
+            await hall.issue("kuota")
+        assert refused.value.code == "quota_reached"
+
+
+@in_own_loop
+async def test_a_cancelled_pending_ticket_gives_its_quota_place_back(tmp_path):
+    clock = Clock(datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc))
+    async with running_hall(tmp_path, hall_config(), clock) as hall:
         await hall.issue("kuota")
-    assert refused.value.code == "quota_reached"
+        pending = (await hall.issue("kuota", pending=True))["ticket"]
+        assert hall.service_availability("kuota").code == "quota_reached"
+        await hall.settle_pending(pending["id"], printed=False)
+        assert hall.service_availability("kuota").open
+        assert hall.state.waiting_count("kuota") == 1
 
 
-async def test_a_cancelled_pending_ticket_gives_its_quota_place_back(make_hall):
-    clock = Clock(datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc))
-    hall = await make_hall(hall_config(), clock)
-    await hall.issue("kuota")
-    pending = (await hall.issue("kuota", pending=True))["ticket"]
-    assert hall.service_availability("kuota").code == "quota_reached"
-    await hall.settle_pending(pending["id"], printed=False)
-    assert hall.service_availability("kuota").open
-    assert hall.state.waiting_count("kuota") == 1
-
-
-async def test_cutoff_edge_in_the_hall(make_hall):
+@in_own_loop
+async def test_cutoff_edge_in_the_hall(tmp_path):
     service = """
 [[services]]
 id = "paspor"
@@ -150,37 +150,39 @@ close = 15:00:00
 issue_cutoff = 14:30:00
 """
     clock = Clock(at(THURSDAY, 14, 29, 59).astimezone(timezone.utc))
-    hall = await make_hall(hall_config(service), clock)
-    assert (await hall.issue("paspor"))["ticket"]["number"] == "P-001"
-    clock.now += timedelta(seconds=1)
-    with pytest.raises(CommandError) as refused:
-        await hall.issue("paspor")
-    assert refused.value.code == "closed"
-    assert hall.service_availability("ktp").open  # the site default (around the clock) still issues
+    async with running_hall(tmp_path, hall_config(service), clock) as hall:
+        assert (await hall.issue("paspor"))["ticket"]["number"] == "P-001"
+        clock.now += timedelta(seconds=1)
+        with pytest.raises(CommandError) as refused:
+            await hall.issue("paspor")
+        assert refused.value.code == "closed"
+        assert hall.service_availability("ktp").open  # the site default (around the clock) still issues
 
 
-async def test_numbering_restarts_at_local_midnight_in_makassar(make_hall):
+@in_own_loop
+async def test_numbering_restarts_at_local_midnight_in_makassar(tmp_path):
     # 15:59 UTC is 23:59 WITA on the 26th; 16:00 UTC is 00:00 WITA on the 27th.
     # (The default schedule closes at 23:59:59, so the last second of the day does not issue.)
     clock = Clock(datetime(2026, 11, 26, 15, 58, 0, tzinfo=timezone.utc))
-    hall = await make_hall(hall_config(), clock)
-    await hall.issue("ktp")
-    clock.now = datetime(2026, 11, 26, 15, 59, 0, tzinfo=timezone.utc)
-    late = (await hall.issue("ktp"))["ticket"]
-    assert (late["number"], late["service_date"]) == ("A-002", "2026-11-26")
-    clock.now = datetime(2026, 11, 26, 16, 0, 0, tzinfo=timezone.utc)
-    first = (await hall.issue("ktp"))["ticket"]
-    assert (first["number"], first["service_date"]) == ("A-001", "2026-11-27")
-    assert first["id"] == "20261127-ktp-1"
+    async with running_hall(tmp_path, hall_config(), clock) as hall:
+        await hall.issue("ktp")
+        clock.now = datetime(2026, 11, 26, 15, 59, 0, tzinfo=timezone.utc)
+        late = (await hall.issue("ktp"))["ticket"]
+        assert (late["number"], late["service_date"]) == ("A-002", "2026-11-26")
+        clock.now = datetime(2026, 11, 26, 16, 0, 0, tzinfo=timezone.utc)
+        first = (await hall.issue("ktp"))["ticket"]
+        assert (first["number"], first["service_date"]) == ("A-001", "2026-11-27")
+        assert first["id"] == "20261127-ktp-1"
 
 
-async def test_quota_counts_per_service_date(make_hall):
+@in_own_loop
+async def test_quota_counts_per_service_date(tmp_path):
     clock = Clock(datetime(2026, 11, 26, 15, 0, tzinfo=timezone.utc))
-    hall = await make_hall(hall_config(), clock)
-    await hall.issue("kuota")
-    await hall.issue("kuota")
-    assert hall.service_availability("kuota").code == "quota_reached"
-    clock.now = datetime(2026, 11, 26, 16, 0, tzinfo=timezone.utc)
-    await hall.refresh_day()  # what the kiosk state does before showing open/closed
-    assert hall.service_availability("kuota").open
-    assert (await hall.issue("kuota"))["ticket"]["number"] == "Q-001"
+    async with running_hall(tmp_path, hall_config(), clock) as hall:
+        await hall.issue("kuota")
+        await hall.issue("kuota")
+        assert hall.service_availability("kuota").code == "quota_reached"
+        clock.now = datetime(2026, 11, 26, 16, 0, tzinfo=timezone.utc)
+        await hall.refresh_day()  # what the kiosk state does before showing open/closed
+        assert hall.service_availability("kuota").open
+        assert (await hall.issue("kuota"))["ticket"]["number"] == "Q-001"

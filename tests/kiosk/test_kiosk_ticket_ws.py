@@ -8,6 +8,7 @@ import json
 import httpx
 import websockets
 
+from tests.kiosk.conftest import in_own_loop
 from tests.support.clients import CounterConnection
 
 
@@ -27,6 +28,7 @@ async def kiosk_ticket(url: str, service: str) -> dict:
         return response.json()
 
 
+@in_own_loop
 async def test_ahead_drops_then_the_call_names_the_counter(server):
     await kiosk_ticket(server.url, "ktp")
     mine = await kiosk_ticket(server.url, "ktp")
@@ -47,6 +49,7 @@ async def test_ahead_drops_then_the_call_names_the_counter(server):
             assert call["ticket"]["status"] == "called"
 
 
+@in_own_loop
 async def test_a_transferred_ticket_follows_its_new_queue(server):
     mine = await kiosk_ticket(server.url, "ktp")
     token = mine["status_url"].rsplit("/", 1)[1]
@@ -66,6 +69,7 @@ async def test_a_transferred_ticket_follows_its_new_queue(server):
 
 
 
+@in_own_loop
 async def test_unknown_token_gets_an_error_and_close_4004(server):
     async with websockets.connect(f"{server.ws_url}/ws/ticket/nope") as phone:
         message = json.loads(await phone.recv())
