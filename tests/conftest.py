@@ -41,8 +41,11 @@ def server(tmp_path: Path, config_file: Path):
     process.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module. Not per session: sync Playwright keeps an event loop
+    running in the main thread while it is open, and pytest-asyncio tests in later modules
+    would then fail with "Runner.run() cannot be called from a running event loop"."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
