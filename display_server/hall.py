@@ -193,7 +193,8 @@ class Hall:
 
     def _reply_for(self, outcome: Outcome, request_id: str | None) -> dict:
         after = self.state.preview(outcome)
-        reply = {"ticket": self.ticket_view(outcome.ticket, after)}
+        # Only the kiosk that issued a ticket learns its status token (for the QR code).
+        reply = {"ticket": self.ticket_view(outcome.ticket, after, with_token=outcome.kind == "issued")}
         if outcome.counter:
             reply["counter"] = self.counter_view(self.config.counter(outcome.counter), after)
         if request_id:
@@ -261,12 +262,13 @@ class Hall:
 
     # --- views -------------------------------------------------------------------------
 
-    def ticket_view(self, ticket: Ticket, state: QueueState | None = None) -> dict:
+    def ticket_view(self, ticket: Ticket, state: QueueState | None = None, *, with_token: bool = False) -> dict:
         state = state or self.state
         view = ticket.as_json()
         service = self.config.service(ticket.service)
         view["service_name"] = service.name if service else ticket.service
-        view["token"] = ticket.token
+        if with_token:
+            view["token"] = ticket.token
         view["ahead"] = state.ahead_of(ticket)
         return view
 
