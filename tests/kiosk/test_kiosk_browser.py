@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.clients import CounterConnection
+from tests.support.screenshots import screenshot_folder
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 GENEROUS = 15_000  # ms: a slow CI machine is not a failure; nothing here asserts timing
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / name))
+    page.screenshot(path=str(screenshot_folder() / name))
 
 
 def call_next(ws_url: str, counter: str) -> dict:
