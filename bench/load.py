@@ -1,0 +1,325 @@
+"""Load proof: a busy hall x100 on loopback, with the server's memory and fds sampled.
+
+    python -m bench.load --minutes 3          # from the repository root; default 10 minutes
+
+- 50 counters calling (about 10 calls/s overall), 10 kiosks issuing (about 10 tickets/s);
+- 1000 screen WebSocket connections (tv1, tv1-grid, tv2) in two worker processes, churning:
+  each connection lives a random time (mean `--lifetime` s), then closes and reconnects;
+- every `--sample` s: the server's RSS and open fds (psutil on its pid);
+- call -> screen latency: a screen's receipt time minus the call's `at` (both wall clock,
+  same machine), p50/p99 over every call received by every screen.
+
+Not part of the test suite. Bounded in count and time: it stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import psutil
+import websockets
+
+from tests.support.hall_config import test_config_text, token_for
+from tests.support.server import ServerProcess
+
+SCREENS = ("tv1", "tv1-grid", "tv2")
+ISSUE_SERVICES = ("ktp", "kk", "jkn")
+WANTED_FDS = 65_536
+
+
+@dataclass
+class Settings:
+    minutes: float = 10.0
+    counters: int = 50
+    screens: int = 1000
+    kiosks: int = 10
+    issues_per_s: float = 10.0
+    calls_per_s: float = 10.0
+    lifetime: float = 60.0  # mean seconds a screen connection lives before it churns
+    sample: float = 5.0
+    workers: int = 2
+    seed: int = 11
+
+
+@dataclass
+class ScreenStats:
+    latencies: list[float] = field(default_factory=list)
+    connects: int = 0
+    churned: int = 0
+    dropped_4008: int = 0
+    other_closes: int = 0
+    failed_connects: int = 0
+
+
+# --- file descriptors ------------------------------------------------------------------
+
+
+def raise_fd_limit(wanted: int = WANTED_FDS) -> int:
+    """Raise this process's soft RLIMIT_NOFILE (children, the server included, inherit it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if target > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+# --- screens (worker processes) --------------------------------------------------------
+
+
+def screen_worker(ws_url: str, count: int, duration: float, lifetime: float, seed: int, results) -> None:
+    raise_fd_limit()
+    stats = asyncio.run(_screen_worker(ws_url, count, duration, lifetime, seed))
+    results.put(stats)
+
+
+async def _screen_worker(ws_url: str, count: int, duration: float, lifetime: float, seed: int) -> ScreenStats:
+    stats = ScreenStats()
+    deadline = time.monotonic() + duration
+    rng = random.Random(seed)
+    tasks = []
+    for i in range(count):
+        tasks.append(asyncio.create_task(_screen_connection(ws_url, SCREENS[i % 3], stats, deadline, lifetime, rng)))
+        if i % 50 == 49:
+            await asyncio.sleep(0.05)  # ramp up instead of a thundering herd
+    await asyncio.wait(tasks, timeout=duration + 30)
+    for task in tasks:
+        task.cancel()
+    return stats
+
+
+async def _screen_connection(ws_url, screen_id, stats: ScreenStats, deadline, lifetime, rng) -> None:
+    first = True
+    while time.monotonic() < deadline:
+        until = min(deadline, time.monotonic() + rng.expovariate(1 / lifetime))
+        try:
+            async with websockets.connect(f"{ws_url}/ws/screen/{screen_id}", open_timeout=30) as socket:
+                stats.connects += 1
+                stats.churned += not first
+                first = False
+                await _read_screen(socket, stats, until)
+        except websockets.ConnectionClosed as closed:
+            if closed.rcvd is not None and closed.rcvd.code == 4008:
+                stats.dropped_4008 += 1
+            else:
+                stats.other_closes += 1
+        except (OSError, asyncio.TimeoutError, websockets.WebSocketException):
+            stats.failed_connects += 1
+            await asyncio.sleep(1 + rng.random())
+
+
+async def _read_screen(socket, stats: ScreenStats, until: float) -> None:
+    while (left := until - time.monotonic()) > 0:
+        try:
+            raw = await asyncio.wait_for(socket.recv(), left)
+        except asyncio.TimeoutError:
+            return
+        if '"type":"call"' in raw:
+            received = time.time()
+            at = json.loads(raw)["call"]["at"]
+            stats.latencies.append(received - datetime.fromisoformat(at).timestamp())
+
+
+# --- counters and kiosks (main process) ------------------------------------------------
+
+
+@dataclass
+class Traffic:
+    issued: int = 0
+    issue_errors: int = 0
+    calls: int = 0
+    empty: int = 0
+    command_errors: int = 0
+    ack_latencies: list[float] = field(default_factory=list)
+
+
+async def kiosk(url: str, interval: float, traffic: Traffic, deadline: float, rng: random.Random) -> None:
+    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+        while time.monotonic() < deadline:
+            await asyncio.sleep(rng.expovariate(1 / interval))
+            try:
+                response = await client.post("/api/tickets", json={"service": rng.choice(ISSUE_SERVICES),
+                                                                   "request_id": uuid.uuid4().hex})
+                traffic.issued += response.status_code == 201
+                traffic.issue_errors += response.status_code != 201
+            except httpx.HTTPError:
+                traffic.issue_errors += 1
+
+
+async def counter(ws_url: str, counter_id: str, interval: float, traffic: Traffic, deadline: float,
+                  rng: random.Random) -> None:
+    async with websockets.connect(f"{ws_url}/ws/counter", open_timeout=30) as socket:
+        await socket.send(json.dumps({"type": "hello", "counter": counter_id, "token": token_for(counter_id)}))
+        json.loads(await socket.recv())
+        while time.monotonic() < deadline:
+            await asyncio.sleep(rng.expovariate(1 / interval))
+            request_id = uuid.uuid4().hex
+            sent = time.monotonic()
+            await socket.send(json.dumps({"type": "call_next", "id": request_id}))
+            reply = await _reply(socket, request_id)
+            if reply.get("type") == "ack":
+                traffic.calls += 1
+                traffic.ack_latencies.append(time.monotonic() - sent)
+            elif reply.get("code") == "queue_empty":
+                traffic.empty += 1
+            else:
+                traffic.command_errors += 1
+
+
+async def _reply(socket, request_id: str) -> dict:
+    for _ in range(10_000):  # bounded: pushes (waiting counts) may come before the reply
+        message = json.loads(await asyncio.wait_for(socket.recv(), 30))
+        if message.get("id") == request_id:
+            return message
+    return {}
+
+
+# --- sampling --------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    at: float
+    rss_mb: float
+    fds: int
+    cpu: float
+
+
+async def sampler(pid: int, every: float, deadline: float, samples: list[Sample], started: float) -> None:
+    process = psutil.Process(pid)
+    process.cpu_percent()
+    while time.monotonic() < deadline:
+        await asyncio.sleep(every)
+        samples.append(Sample(time.monotonic() - started, process.memory_info().rss / 2**20, process.num_fds(),
+                              process.cpu_percent()))
+
+
+# --- the run ---------------------------------------------------------------------------
+
+
+async def drive(server: ServerProcess, settings: Settings, duration: float, samples: list[Sample]) -> Traffic:
+    traffic = Traffic()
+    rng = random.Random(settings.seed)
+    started = time.monotonic()
+    deadline = started + duration
+    tasks = [asyncio.create_task(sampler(server.process.pid, settings.sample, deadline, samples, started))]
+    tasks += [asyncio.create_task(kiosk(server.url, settings.kiosks / settings.issues_per_s, traffic, deadline,
+                                        random.Random(rng.random()))) for _ in range(settings.kiosks)]
+    tasks += [asyncio.create_task(counter(server.ws_url, f"loket-{i}", settings.counters / settings.calls_per_s,
+                                          traffic, deadline, random.Random(rng.random())))
+              for i in range(1, settings.counters + 1)]
+    await asyncio.wait(tasks, timeout=duration + 60)
+    for task in tasks:
+        task.cancel()
+    return traffic
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def run(settings: Settings, workdir: Path) -> dict:
+    fd_limit = raise_fd_limit()
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = workdir / "antrian.toml"
+    config.write_text(test_config_text(counters=settings.counters), encoding="utf-8")
+    server = ServerProcess(config, workdir / "data").start()
+    duration = settings.minutes * 60
+    samples: list[Sample] = []
+    try:
+        pid = server.process.pid
+        baseline = Sample(0, psutil.Process(pid).memory_info().rss / 2**20, psutil.Process(pid).num_fds(), 0)
+        results: multiprocessing.Queue = multiprocessing.Queue()
+        workers = [multiprocessing.Process(target=screen_worker, args=(
+            server.ws_url, settings.screens // settings.workers, duration, settings.lifetime, settings.seed + i, results))
+            for i in range(settings.workers)]
+        for worker in workers:
+            worker.start()
+        traffic = asyncio.run(drive(server, settings, duration, samples))
+        screens = [results.get(timeout=120) for _ in workers]
+        for worker in workers:
+            worker.join(30)
+        time.sleep(3)  # let the server notice the last closes
+        after = Sample(duration, psutil.Process(pid).memory_info().rss / 2**20, psutil.Process(pid).num_fds(), 0)
+    finally:
+        server.stop()
+    return summarize(settings, fd_limit, baseline, samples, after, traffic, screens)
+
+
+def summarize(settings, fd_limit, baseline: Sample, samples: list[Sample], after: Sample, traffic: Traffic,
+              screens: list[ScreenStats]) -> dict:
+    latencies = [x for s in screens for x in s.latencies]
+    churned = sum(s.churned for s in screens)
+    steady = samples[len(samples) // 3:]  # after the ramp-up
+    growth = (steady[-1].rss_mb - steady[0].rss_mb) if len(steady) >= 2 else float("nan")
+    churn_in_steady = churned * (len(steady) / max(1, len(samples)))
+    return {
+        "minutes": settings.minutes,
+        "fd_limit": fd_limit,
+        "screen_connections": settings.screens,
+        "screen_connects_total": sum(s.connects for s in screens),
+        "churned_connections": churned,
+        "dropped_4008": sum(s.dropped_4008 for s in screens),
+        "other_closes": sum(s.other_closes for s in screens),
+        "failed_connects": sum(s.failed_connects for s in screens),
+        "tickets_issued": traffic.issued,
+        "issue_errors": traffic.issue_errors,
+        "calls": traffic.calls,
+        "calls_per_s": round(traffic.calls / (settings.minutes * 60), 2),
+        "queue_empty_replies": traffic.empty,
+        "command_errors": traffic.command_errors,
+        "call_acks_p50_ms": round(percentile(traffic.ack_latencies, 0.5) * 1000, 1),
+        "call_acks_p99_ms": round(percentile(traffic.ack_latencies, 0.99) * 1000, 1),
+        "calls_received_by_screens": len(latencies),
+        "call_to_screen_p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
+        "call_to_screen_p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "call_to_screen_max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
+        "rss_mb_idle": round(baseline.rss_mb, 1),
+        "rss_mb_steady_first": round(steady[0].rss_mb, 1) if steady else None,
+        "rss_mb_steady_last": round(steady[-1].rss_mb, 1) if steady else None,
+        "rss_mb_max": round(max((s.rss_mb for s in samples), default=float("nan")), 1),
+        "rss_growth_kb_per_churned_connection": round(growth * 1024 / churn_in_steady, 3) if churn_in_steady else None,
+        "fds_idle": baseline.fds,
+        "fds_max": max((s.fds for s in samples), default=0),
+        "fds_after_clients_left": after.fds,
+        "rss_mb_after_clients_left": round(after.rss_mb, 1),
+        "server_cpu_percent_median": round(statistics.median(s.cpu for s in samples), 1) if samples else None,
+        "samples": [(round(s.at), round(s.rss_mb, 1), s.fds) for s in samples],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--counters", type=int, default=50)
+    parser.add_argument("--screens", type=int, default=1000)
+    parser.add_argument("--kiosks", type=int, default=10)
+    parser.add_argument("--lifetime", type=float, default=60.0, help="mean seconds a screen connection lives")
+    parser.add_argument("--workdir", type=Path)
+    args = parser.parse_args(argv)
+    settings = Settings(minutes=min(args.minutes, 120), counters=args.counters, screens=min(args.screens, 20_000),
+                        kiosks=args.kiosks, lifetime=args.lifetime)
+    report = run(settings, args.workdir or Path(tempfile.mkdtemp(prefix="antrian-load-")))
+    for key, value in report.items():
+        print(f"{key}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
