@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 ADMIN = {"Authorization": "Bearer admin-secret-token"}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 async def until(condition: Callable[[], object], timeout: float = 15.0, what: str = "condition") -> None:

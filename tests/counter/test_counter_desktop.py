@@ -11,7 +11,9 @@ import time
 import httpx
 import pytest
 
-from .helpers import SCREENSHOTS, free_display, issue, require_or_skip, start_xvfb, tickets, wait_until
+from tests.support.screenshots import screenshot_folder
+
+from .helpers import free_display, issue, require_or_skip, start_xvfb, tickets, wait_until
 
 pytestmark = pytest.mark.browser  # needs an X server: a skip is a failure under CI=true
 
@@ -106,5 +108,4 @@ def test_keys_call_next_recall_and_skip(server, window):
     wait_until(lambda: window.title.startswith("A-002"), what="A-002 on the window")
     assert statuses(server.url) == {"A-001": "no_show", "A-002": "called", "A-003": "waiting"}
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    window.screenshot(SCREENSHOTS / "counter-desktop.png")
+    window.screenshot(screenshot_folder() / "counter-desktop.png")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from .helpers import SCREENSHOTS, called_by, issue, tickets, wait_until
+from tests.support.screenshots import screenshot_folder
+
+from .helpers import called_by, issue, tickets, wait_until
 
 
 def test_an_unknown_counter_gets_an_indonesian_404(server):
@@ -55,8 +57,7 @@ def test_token_once_call_next_and_an_empty_queue(server, page):
     page.wait_for_timeout(900)  # past the double-press guard
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Tidak ada antrean")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "counter-web.png"))
+    page.screenshot(path=str(screenshot_folder() / "counter-web.png"))
 
     page.reload()  # the token was kept: no form again
     page.wait_for_selector("#link.online")
