@@ -48,10 +48,19 @@ def send_direct(subscriber: Subscriber, message: dict) -> None:
 
 
 async def run_connection(
-    websocket: WebSocket, hub: Hub, subscriber: Subscriber, handle: Handler, max_bytes: int
+    websocket: WebSocket,
+    hub: Hub,
+    subscriber: Subscriber,
+    handle: Handler,
+    max_bytes: int,
+    shape: Callable[[str], str] | None = None,
 ) -> None:
-    """Pump hub messages out and hand incoming messages to `handle` until either side ends."""
-    sender = asyncio.create_task(_pump(websocket, subscriber))
+    """Pump hub messages out and hand incoming messages to `handle` until either side ends.
+
+    `shape`, when given, rewrites each outgoing message for this one client (a phone's
+    own "people ahead") at the moment it is sent.
+    """
+    sender = asyncio.create_task(_pump(websocket, subscriber, shape))
     receiver = asyncio.create_task(_receive(websocket, subscriber, handle, max_bytes))
     dropped = asyncio.create_task(subscriber.dropped.wait())
     try:
@@ -64,10 +73,11 @@ async def run_connection(
         await _close_quietly(websocket, CLOSE_TOO_SLOW, "too slow: reconnect and resync")
 
 
-async def _pump(websocket: WebSocket, subscriber: Subscriber) -> None:
+async def _pump(websocket: WebSocket, subscriber: Subscriber, shape: Callable[[str], str] | None) -> None:
     try:
         while True:
-            await websocket.send_text(await subscriber.next_message())
+            text = await subscriber.next_message()
+            await websocket.send_text(shape(text) if shape else text)
     except (WebSocketDisconnect, RuntimeError, OSError):
         return
 

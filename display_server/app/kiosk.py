@@ -24,7 +24,7 @@ import segno
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from ..config import Config
 from ..config.model import Kiosk
@@ -35,15 +35,14 @@ from ..hub import Subscriber
 from ..printing import PrinterError, Slip, check_printer, describe, format_local_datetime, print_bytes, slip_bytes
 from . import pages
 from .api import read_json, require_admin
-from .connection import BadMessage, parse_message, refuse, send_direct
+from .connection import accept_from_allowed_origin, refuse, run_connection
 from .errors import error_response, status_for
-from .security import origin_allowed, tokens_equal
+from .security import tokens_equal
 from .templating import templates
 
 log = logging.getLogger(__name__)
 
 DEFAULT_KIOSK_ID = "default"
-CLOSE_TOO_SLOW = 4008
 PRINTER_ERROR_TEXT = "Printer bermasalah, silakan hubungi petugas"
 
 
@@ -383,19 +382,19 @@ def _not_found_page(request: Request, title: str, text: str) -> Response:
 
 
 class TicketStream:
-    """One phone's subscription; it moves to the new service's topic when its ticket is transferred."""
+    """One phone's subscription; it follows its ticket to the new queue when transferred."""
 
     def __init__(self, hall: Hall, ticket: Ticket):
         self.hall = hall
         self.ticket = ticket
         self.subscriber: Subscriber | None = None
 
+    def topics(self) -> list[str]:
+        return [f"ticket:{self.ticket.token}", f"service:{self.ticket.service}"]
+
     def subscribe(self) -> Subscriber:
-        if self.subscriber is not None:
-            self.hall.hub.unsubscribe(self.subscriber)
-        t = self.ticket
         self.subscriber = self.hall.hub.subscribe(
-            [f"ticket:{t.token}", f"service:{t.service}"], kind="ticket", key=t.number, snapshot=self.snapshot()
+            self.topics(), kind="ticket", key=self.ticket.number, snapshot=self.snapshot()
         )
         return self.subscriber
 
@@ -407,6 +406,14 @@ class TicketStream:
             "ticket": public_ticket(self.hall, self.ticket),
             "server_time": self.hall.clock().isoformat(),
         }
+
+    def shape_text(self, text: str) -> str:
+        """The pushed message as this visitor sees it; moves to the new queue after a transfer."""
+        message = json.loads(text)
+        shaped = self.shape(message)
+        if message.get("type") == "ticket" and f"service:{self.ticket.service}" not in self.subscriber.topics:
+            self.hall.hub.retopic(self.subscriber, self.topics())
+        return json.dumps(shaped, ensure_ascii=False, separators=(",", ":"))
 
     def shape(self, message: dict) -> dict:
         """Recompute this visitor's view (notably `ahead`) from the hall's state at send time."""
@@ -423,63 +430,25 @@ class TicketStream:
             shaped["call"] = {k: call[k] for k in ("id", "number", "counter", "recall", "at", "text")}
         return shaped
 
-    def moved(self, topics: frozenset[str]) -> bool:
-        return f"service:{self.ticket.service}" not in topics
-
 
 async def ticket_socket(websocket: WebSocket) -> None:
     hall: Hall = websocket.app.state.hall
-    if not origin_allowed(websocket, hall.config.security.allowed_origins):
-        await websocket.close(code=4003)
+    if not await accept_from_allowed_origin(websocket, hall.config.security.allowed_origins):
         return
-    await websocket.accept()
     ticket = await find_ticket(hall, websocket.path_params["token"])
     if ticket is None:
         await refuse(websocket, "ticket_not_found", "no such ticket", close_code=4004)
         return
     stream = TicketStream(hall, ticket)
-    stream.subscribe()
-    sender = asyncio.create_task(_send_loop(websocket, stream))
-    receiver = asyncio.create_task(_receive_loop(websocket, stream, hall.config.security.max_message_bytes))
-    try:
-        await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (sender, receiver):
-            task.cancel()
-        if stream.subscriber is not None:
-            hall.hub.unsubscribe(stream.subscriber)
+    subscriber = stream.subscribe()
 
+    async def handle(message: dict) -> dict | None:
+        if message["type"] == "ping":
+            return {"type": "pong"}
+        return {"type": "error", "code": "forbidden", "message": "the ticket status is read-only"}
 
-async def _send_loop(websocket: WebSocket, stream: TicketStream) -> None:
-    try:
-        while True:
-            subscriber = stream.subscriber
-            if subscriber.dropped.is_set():
-                await websocket.close(code=CLOSE_TOO_SLOW, reason="too slow: reconnect and resync")
-                return
-            message = json.loads(await subscriber.next_message())
-            await websocket.send_text(json.dumps(stream.shape(message), ensure_ascii=False, separators=(",", ":")))
-            if message.get("type") == "ticket" and stream.moved(subscriber.topics):
-                stream.subscribe()  # transferred: follow the new queue; the fresh snapshot restarts the chain
-    except (WebSocketDisconnect, RuntimeError, OSError):
-        return
-
-
-async def _receive_loop(websocket: WebSocket, stream: TicketStream, max_bytes: int) -> None:
-    try:
-        while True:
-            frame = await websocket.receive()
-            if frame["type"] == "websocket.disconnect":
-                return
-            try:
-                message = parse_message(frame.get("text"), max_bytes)
-                reply = {"type": "pong"} if message["type"] == "ping" else {
-                    "type": "error", "code": "forbidden", "message": "the ticket status is read-only"}
-            except BadMessage as exc:
-                reply = {"type": "error", "code": exc.code, "message": exc.message}
-            send_direct(stream.subscriber, reply)
-    except (WebSocketDisconnect, RuntimeError, OSError):
-        return
+    max_bytes = hall.config.security.max_message_bytes
+    await run_connection(websocket, hall.hub, subscriber, handle, max_bytes, shape=stream.shape_text)
 
 
 # --- printer health (admin) ----------------------------------------------------------------

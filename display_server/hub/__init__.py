@@ -68,6 +68,14 @@ class Hub:
             subscriber.offer(self.seq, _encode(snapshot))
         return subscriber
 
+    def retopic(self, subscriber: Subscriber, topics: Iterable[str]) -> None:
+        """Move a live subscriber to other topics (a phone whose ticket was transferred)."""
+        self.unsubscribe(subscriber)
+        subscriber.topics = frozenset(topics)
+        for topic in subscriber.topics:
+            self._by_topic.setdefault(topic, set()).add(subscriber)
+        self.subscribers.add(subscriber)
+
     def unsubscribe(self, subscriber: Subscriber) -> None:
         self.subscribers.discard(subscriber)
         for topic in subscriber.topics:
