@@ -1,0 +1,66 @@
+"""`antrian serve` as the IT person meets it: refusals and warnings before anything listens."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from tests.support.server import free_port
+
+
+def serve(*args: str, seconds: float = 20) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "display_server", "serve", *args], capture_output=True, text=True, timeout=seconds
+    )
+
+
+def test_the_server_refuses_to_start_on_an_invalid_config(tmp_path):
+    config = tmp_path / "antrian.toml"
+    config.write_text('[site]\nname = "Hall"\n')
+    result = serve("--config", str(config), "--data", str(tmp_path / "data"), "--port", str(free_port()))
+    assert result.returncode == 2
+    assert f"{config}: security: required field is missing" in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_demo_tokens_on_the_network_are_a_loud_warning(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "display_server", "serve", "--host", "0.0.0.0", "--port", str(free_port()),
+         "--data", str(tmp_path / "data")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        deadline = time.monotonic() + 20
+        lines = []
+        while time.monotonic() < deadline:
+            line = process.stderr.readline()
+            lines.append(line)
+            if "Uvicorn running" in line or not line:
+                break
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    assert any("WARNING: this config uses demo tokens" in line for line in lines)
+    assert "Screen:   http://127.0.0.1:" in output
+    assert "/counter/loket-1" in output
+
+
+def test_no_warning_on_loopback(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "display_server", "serve", "--port", str(free_port()), "--data", str(tmp_path / "data")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        deadline = time.monotonic() + 20
+        lines = []
+        while time.monotonic() < deadline:
+            line = process.stderr.readline()
+            lines.append(line)
+            if "Uvicorn running" in line or not line:
+                break
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    assert not any("demo tokens" in line for line in lines)
