@@ -23,8 +23,7 @@ async def healthz(request: Request) -> Response:
 
 
 async def issue_ticket(request: Request) -> Response:
-    app = request.app.state
-    hall: Hall = app.hall
+    hall: Hall = request.app.state.hall
     body = await read_json(request)
     if isinstance(body, Response):
         return body
@@ -35,16 +34,23 @@ async def issue_ticket(request: Request) -> Response:
         return error_response(400, "bad_request", "'service' must be a service id")
     if not isinstance(priority, bool):
         return error_response(400, "bad_request", "'priority' must be true or false")
-    if request_id is not None and (not isinstance(request_id, str) or not 0 < len(request_id) <= 100):
-        return error_response(400, "bad_request", "'request_id' must be a string of 1-100 characters")
-    client = request.client.host if request.client else "unknown"
-    if not app.issue_limiter.allow(client):
-        return error_response(429, "rate_limited", "too many tickets from this address; wait a minute")
+    if refusal := check_issue_request(request, request_id):
+        return refusal
     try:
         reply = await hall.issue(service, priority=priority, request_id=request_id)
     except CommandError as exc:
         return error_response(status_for(exc.code), exc.code, exc.message)
     return JSONResponse(reply["ticket"], status_code=201)
+
+
+def check_issue_request(request: Request, request_id: object) -> Response | None:
+    """What every ticket-issuing door checks last: the request id's shape, then the address's rate."""
+    if request_id is not None and (not isinstance(request_id, str) or not 0 < len(request_id) <= 100):
+        return error_response(400, "bad_request", "'request_id' must be a string of 1-100 characters")
+    client = request.client.host if request.client else "unknown"
+    if not request.app.state.issue_limiter.allow(client):
+        return error_response(429, "rate_limited", "too many tickets from this address; wait a minute")
+    return None
 
 
 async def list_tickets(request: Request) -> Response:

@@ -34,7 +34,7 @@ from ..hall import CommandError, Hall
 from ..hub import Subscriber
 from ..printing import PrinterError, Slip, check_printer, describe, format_local_datetime, print_bytes, slip_bytes
 from . import pages
-from .api import read_json, require_admin
+from .api import check_issue_request, read_json, require_admin
 from .connection import accept_from_allowed_origin, refuse, run_connection
 from .errors import error_response, status_for
 from .security import tokens_equal
@@ -201,8 +201,7 @@ def _last_prints(request: Request) -> dict[str, dict]:
 
 
 async def kiosk_issue(request: Request) -> Response:
-    app = request.app.state
-    hall: Hall = app.hall
+    hall: Hall = request.app.state.hall
     kiosk = find_kiosk(hall.config, request.path_params.get("kiosk_id"))
     if kiosk is None:
         return error_response(404, "unknown_kiosk", "no such kiosk")
@@ -219,11 +218,8 @@ async def kiosk_issue(request: Request) -> Response:
         return error_response(400, "bad_request", "'priority' must be true or false")
     if label is not None and label not in hall.config.queue.priority_labels:
         return error_response(400, "bad_request", "'priority_label' must be one of queue.priority_labels")
-    if request_id is not None and (not isinstance(request_id, str) or not 0 < len(request_id) <= 100):
-        return error_response(400, "bad_request", "'request_id' must be a string of 1-100 characters")
-    client = request.client.host if request.client else "unknown"
-    if not app.issue_limiter.allow(client):
-        return error_response(429, "rate_limited", "too many tickets from this address; wait a minute")
+    if refusal := check_issue_request(request, request_id):
+        return refusal
     try:
         reply = await hall.issue(
             service, priority=priority, request_id=request_id, pending=kiosk.printer is not None

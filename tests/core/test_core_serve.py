@@ -16,6 +16,26 @@ def serve(*args: str, seconds: float = 20) -> subprocess.CompletedProcess:
     )
 
 
+def serve_until_listening(*args: str, seconds: float = 20) -> tuple[str, str]:
+    """Start the server, wait until uvicorn listens, stop it; return (stdout, stderr)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "display_server", "serve", "--port", str(free_port()), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines = []
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            line = process.stderr.readline()
+            lines.append(line)
+            if "Uvicorn running" in line or not line:
+                break
+    finally:
+        process.terminate()
+        stdout, rest = process.communicate(timeout=10)
+    return stdout, "".join(lines) + rest
+
+
 def test_the_server_refuses_to_start_on_an_invalid_config(tmp_path):
     config = tmp_path / "antrian.toml"
     config.write_text('[site]\nname = "Hall"\n')
@@ -26,41 +46,13 @@ def test_the_server_refuses_to_start_on_an_invalid_config(tmp_path):
 
 
 def test_demo_tokens_on_the_network_are_a_loud_warning(tmp_path):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "display_server", "serve", "--host", "0.0.0.0", "--port", str(free_port()),
-         "--data", str(tmp_path / "data")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        deadline = time.monotonic() + 20
-        lines = []
-        while time.monotonic() < deadline:
-            line = process.stderr.readline()
-            lines.append(line)
-            if "Uvicorn running" in line or not line:
-                break
-    finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=10)
-    assert any("WARNING: this config uses demo tokens" in line for line in lines)
-    assert "Screen:   http://127.0.0.1:" in output
-    assert "/counter/loket-1" in output
+    stdout, stderr = serve_until_listening("--host", "0.0.0.0", "--data", str(tmp_path / "data"))
+    assert "WARNING: this config uses demo tokens" in stderr
+    assert "Screen:   http://127.0.0.1:" in stdout
+    assert "/counter/loket-1" in stdout
 
 
 def test_no_warning_on_loopback(tmp_path):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "display_server", "serve", "--port", str(free_port()), "--data", str(tmp_path / "data")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        deadline = time.monotonic() + 20
-        lines = []
-        while time.monotonic() < deadline:
-            line = process.stderr.readline()
-            lines.append(line)
-            if "Uvicorn running" in line or not line:
-                break
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
-    assert not any("demo tokens" in line for line in lines)
+    stdout, stderr = serve_until_listening("--data", str(tmp_path / "data"))
+    assert "Uvicorn running" in stderr
+    assert "demo tokens" not in stderr
