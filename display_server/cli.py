@@ -42,6 +42,7 @@ def serve(config_path: Path | None, host: str, port: int, data_dir: Path) -> Non
     import uvicorn
 
     from .app import create_app
+    from .app.http_protocol import HeaderDeadlineH11Protocol
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = load_or_exit(config_path)
@@ -56,7 +57,7 @@ def serve(config_path: Path | None, host: str, port: int, data_dir: Path) -> Non
     uvicorn.run(
         # websockets' sans-I/O core: a third less CPU per message than the legacy protocol,
         # which decides call -> screen latency at 1000 TVs (docs/performance.md).
-        app, host=host, port=port, ws="websockets-sansio",
+        app, host=host, port=port, ws="websockets-sansio", http=HeaderDeadlineH11Protocol,
         ws_max_size=MAX_WEBSOCKET_FRAME, log_level="info", timeout_keep_alive=5,
     )
 

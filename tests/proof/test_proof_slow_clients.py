@@ -157,3 +157,26 @@ async def test_a_screen_that_never_reads_is_dropped_and_others_keep_up(server) -
     # 4008: the hub's queue filled; 1011: the WebSocket keepalive (ping unanswered) gave up first.
     assert ended in ("close 4008", "close 1011", "reset", "eof")
     assert after <= baseline + FD_SLACK
+
+
+async def test_a_slowloris_connection_is_closed_by_the_server_while_it_still_dribbles(server) -> None:
+    from display_server.app.http_protocol import HEADER_SECONDS
+
+    pid = server.process.pid
+    baseline = open_fds(pid)
+    [sock] = slowloris_open(server.port, 1)
+    ended_after = None
+    started = time.monotonic()
+    try:
+        for round_ in range(int(HEADER_SECONDS * 3)):  # bounded: three times the deadline, a byte a second
+            if slowloris_dribble([sock], round_):
+                ended_after = time.monotonic() - started
+                break
+            await asyncio.sleep(1)
+            async with httpx.AsyncClient() as client:  # others are served meanwhile
+                assert (await client.get(f"{server.url}/healthz", timeout=5)).status_code == 200
+    finally:
+        sock.close()
+    print(f"\nslowloris connection closed by the server after {ended_after} s (deadline {HEADER_SECONDS} s)")
+    assert ended_after is not None, "the server kept a connection whose headers never completed"
+    assert await wait_for_fds(pid, baseline + FD_SLACK, 10) <= baseline + FD_SLACK
