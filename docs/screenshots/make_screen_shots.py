@@ -10,7 +10,6 @@ import asyncio
 import concurrent.futures
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
