@@ -275,27 +275,16 @@ class Config(Section):
         zones = {z.id for z in self.zones}
         counters = {c.id for c in self.counters}
         for i, service in enumerate(self.services):
-            if service.agency not in agencies:
-                problems.append(f"services.{i}.agency: unknown agency {service.agency!r}")
+            problems += _unknown(f"services.{i}.agency", [service.agency], agencies, "agency", single=True)
         for i, counter in enumerate(self.counters):
-            if counter.zone not in zones:
-                problems.append(f"counters.{i}.zone: unknown zone {counter.zone!r}")
-            for j, sid in enumerate(counter.services):
-                if sid not in services:
-                    problems.append(f"counters.{i}.services.{j}: unknown service {sid!r}")
+            problems += _unknown(f"counters.{i}.zone", [counter.zone], zones, "zone", single=True)
+            problems += _unknown(f"counters.{i}.services", counter.services, services, "service")
         for i, screen in enumerate(self.screens):
-            if screen.zone not in zones:
-                problems.append(f"screens.{i}.zone: unknown zone {screen.zone!r}")
-            for j, cid in enumerate(screen.counters):
-                if cid not in counters:
-                    problems.append(f"screens.{i}.counters.{j}: unknown counter {cid!r}")
-            for j, sid in enumerate(screen.services):
-                if sid not in services:
-                    problems.append(f"screens.{i}.services.{j}: unknown service {sid!r}")
+            problems += _unknown(f"screens.{i}.zone", [screen.zone], zones, "zone", single=True)
+            problems += _unknown(f"screens.{i}.counters", screen.counters, counters, "counter")
+            problems += _unknown(f"screens.{i}.services", screen.services, services, "service")
         for i, kiosk in enumerate(self.kiosks):
-            for j, aid in enumerate(kiosk.agencies):
-                if aid not in agencies:
-                    problems.append(f"kiosks.{i}.agencies.{j}: unknown agency {aid!r}")
+            problems += _unknown(f"kiosks.{i}.agencies", kiosk.agencies, agencies, "agency")
         if problems:
             raise CrossReferenceError(problems)
         return self
@@ -329,6 +318,15 @@ class CrossReferenceError(ValueError):
     def __init__(self, problems: list[str]):
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+def _unknown(path: str, refs: list[str], known: set[str], noun: str, *, single: bool = False) -> list[str]:
+    """A located problem for each reference to an id that is not defined."""
+    return [
+        f"{path if single else f'{path}.{j}'}: unknown {noun} {ref!r}"
+        for j, ref in enumerate(refs)
+        if ref not in known
+    ]
 
 
 def _duplicate_ids(section: str, items: list) -> list[str]:

@@ -102,3 +102,18 @@ def test_demo_config_prints_a_valid_starting_point():
     result = CliRunner().invoke(main, ["demo-config"])
     assert result.exit_code == 0
     assert parse_config(result.output).site.name.startswith("Mal Pelayanan Publik")
+
+
+def test_every_kind_of_reference_is_checked():
+    text = (
+        test_config_text()
+        .replace('agency = "bpjs-kes"', 'agency = "bpjs"')
+        .replace('layout = "grid"', 'layout = "grid"\ncounters = ["loket-1", "loket-9"]\nservices = ["paspor"]')
+        + '\n[[kiosks]]\nid = "k1"\nname = "Kiosk"\nagencies = ["imigrasi"]\n'
+    )
+    assert problems_of(text) == [
+        "hall.toml: services.2.agency: unknown agency 'bpjs'",
+        "hall.toml: screens.1.counters.1: unknown counter 'loket-9'",
+        "hall.toml: screens.1.services.0: unknown service 'paspor'",
+        "hall.toml: kiosks.0.agencies.0: unknown agency 'imigrasi'",
+    ]
