@@ -204,7 +204,7 @@ async def _read_lean(reader, writer, stats: ScreenStats, until: float) -> int | 
             return int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
         if opcode == 0x9:
             writer.write(_masked_frame(0xA, payload))
-        elif b'"type":"call"' in payload[:40]:
+        elif b'"type":"call"' in payload[:96]:  # after seq and prev_seq, which grow to many digits
             received = time.time()
             at = _AT.search(payload)
             if at:
