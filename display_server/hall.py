@@ -215,11 +215,8 @@ class Hall:
             # Screens learn a counter's new ticket from the call itself: one message per TV per call.
             topics = [f"counter:{counter.id}"] if call is not None else [f"zone:{counter.zone}", f"counter:{counter.id}"]
             self.hub.publish(topics, {"type": "counter", "counter": self.counter_view(counter)}, seq)
-        self.hub.publish(
-            [f"ticket:{t.token}" for t in outcome.changed],
-            {"type": "ticket", "ticket": self.ticket_view(ticket)},
-            seq,
-        )
+        for changed in outcome.changed:  # each visitor's phone hears of its own ticket only
+            self.hub.publish([f"ticket:{changed.token}"], {"type": "ticket", "ticket": self.ticket_view(changed)}, seq)
         services = {t.service for t in outcome.changed} | {t.transferred_from for t in outcome.changed if t.transferred_from}
         for service_id in services:
             self.hub.publish(
