@@ -95,10 +95,25 @@ def admin_status(request: Request) -> dict:
     }
 
 
+ADMIN_COOKIE = "antrian_admin"  # set by the admin HTML pages (path /admin), never read by the JSON API
+
+
+def given_admin_token(request: Request, *, cookie: bool = False) -> str | None:
+    """The admin token the request carries: a Bearer header, `?token=`, or (pages only) the cookie."""
+    token = bearer_token(request) or request.query_params.get("token")
+    if token is None and cookie:
+        token = request.cookies.get(ADMIN_COOKIE)
+    return token
+
+
+def is_admin(request: Request, *, cookie: bool = False) -> bool:
+    expected = request.app.state.hall.config.security.admin_token
+    return tokens_equal(given_admin_token(request, cookie=cookie), expected)
+
+
 def require_admin(request: Request) -> Response | None:
     """None when the request carries the admin token; else the 401 to send."""
-    token = bearer_token(request) or request.query_params.get("token")
-    if tokens_equal(token, request.app.state.hall.config.security.admin_token):
+    if is_admin(request):
         return None
     return error_response(401, "unauthorized", "this needs the admin token (Authorization: Bearer …)")
 

@@ -33,8 +33,7 @@ from ..engine.estimate import estimated_wait_seconds, typical_service_seconds, w
 from ..hall import CommandError, Hall
 from ..hub import Subscriber
 from ..printing import PrinterError, Slip, check_printer, describe, format_local_datetime, print_bytes, slip_bytes
-from . import pages
-from .api import check_issue_request, read_json, require_admin
+from .api import check_issue_request, is_admin, read_json, require_admin
 from .connection import accept_from_allowed_origin, refuse, run_connection
 from .errors import error_response, status_for
 from .security import tokens_equal
@@ -480,9 +479,7 @@ async def printers_api(request: Request) -> Response:
 
 async def printers_page(request: Request) -> Response:
     hall: Hall = request.app.state.hall
-    cookie = getattr(pages, "ADMIN_COOKIE", None)
-    given = request.cookies.get(cookie) if cookie else None
-    if require_admin(request) is not None and not tokens_equal(given, hall.config.security.admin_token):
+    if not is_admin(request, cookie=True):
         return templates.TemplateResponse(
             request, "kiosk_printers.html", {"site": hall.config.site, "rows": None}, status_code=401
         )

@@ -17,11 +17,9 @@ from starlette.routing import Route
 
 from ..config import Config, Screen
 from ..hall import Hall
-from .api import admin_status
-from .security import bearer_token, tokens_equal
+from .api import ADMIN_COOKIE, admin_status, given_admin_token, is_admin
 from .templating import templates
 
-ADMIN_COOKIE = "antrian_admin"
 VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".ogv": "video/ogg", ".m4v": "video/mp4"}
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".webp": "image/webp"}
 LOGO_TYPES = {**IMAGE_TYPES, ".svg": "image/svg+xml"}
@@ -162,15 +160,10 @@ async def logo_file(request: Request) -> Response:
 # --- admin status ----------------------------------------------------------------------
 
 
-def _admin_token(request: Request) -> str | None:
-    return bearer_token(request) or request.query_params.get("token") or request.cookies.get(ADMIN_COOKIE)
-
-
 async def admin_screens(request: Request) -> Response:
     hall: Hall = request.app.state.hall
-    expected = hall.config.security.admin_token
-    given = _admin_token(request)
-    if not tokens_equal(given, expected):
+    given = given_admin_token(request, cookie=True)
+    if not is_admin(request, cookie=True):
         context = {"site": hall.config.site, "wrong": given is not None}
         return templates.TemplateResponse(request, "admin_login.html", context, status_code=401)
     if "token" in request.query_params:
