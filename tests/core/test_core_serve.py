@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import websockets
+
 from tests.support.server import free_port
 
 
@@ -56,3 +58,12 @@ def test_no_warning_on_loopback(tmp_path):
     stdout, stderr = serve_until_listening("--data", str(tmp_path / "data"))
     assert "Uvicorn running" in stderr
     assert "demo tokens" not in stderr
+
+
+async def test_screens_are_not_offered_compression(server):
+    """A browser asks for permessage-deflate; on a LAN it would cost a zlib context per TV
+    and a compression per TV per call (docs/performance.md), so the server declines it."""
+    async with websockets.connect(f"{server.ws_url}/ws/screen/tv1") as socket:
+        assert "permessage-deflate" in socket.request.headers["Sec-WebSocket-Extensions"]
+        assert "Sec-WebSocket-Extensions" not in socket.response.headers
+        assert (await socket.recv()).startswith('{"seq"')
