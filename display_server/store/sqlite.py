@@ -1,16 +1,28 @@
-"""SQLite store: WAL journal, a full fsync at every commit, one connection.
+"""SQLite store: WAL journal, a full fsync at every commit.
 
 Why these settings: a command is acknowledged only after `commit` returns, and with
 `synchronous=FULL` in WAL mode that means its row is in the fsynced journal, so it
 survives a process crash and a power cut (see docs/reliability.md).
+
+Why two connections: reads, migrations and backups go through aiosqlite, which crosses
+the event loop once per statement. A command's transaction is five statements, and while
+a call is being fanned out to 1000 screens each crossing waits behind that fan-out, which
+delayed the next call and every ack. So writes run as one function on a writer thread
+with its own connection: one crossing per command (docs/performance.md).
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import aiosqlite
 
@@ -19,10 +31,21 @@ from .interface import Event, Reply
 from .schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _TICKET_COLUMNS = (
     "id, service_date, origin_service, service, sequence, number, priority, status, issued_at,"
     " queued_at, called_at, finished_at, counter, recalls, transferred_from, token"
+)
+
+
+# A ticket's id is its service date, service and number. An issued ticket is a plain
+# INSERT, so a number issued twice is an IntegrityError, never an overwrite: the store's
+# UNIQUE constraints back up the engine. Every later change updates the ticket's row.
+_INSERT_TICKET = f"INSERT INTO tickets ({_TICKET_COLUMNS}) VALUES ({', '.join('?' * 16)})"
+_UPSERT_TICKET = (
+    _INSERT_TICKET + " ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in _TICKET_COLUMNS.split(",")[1:])
 )
 
 
@@ -34,6 +57,8 @@ class SqliteStore:
     def __init__(self, path: Path):
         self.path = path
         self._db: aiosqlite.Connection | None = None
+        self._writer_thread: ThreadPoolExecutor | None = None
+        self._writer: sqlite3.Connection | None = None  # used on the writer thread only
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,11 +68,32 @@ class SqliteStore:
         await self._db.execute("PRAGMA foreign_keys=ON")
         await self._db.execute("PRAGMA busy_timeout=5000")
         await self._migrate()
+        self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="antrian-store-writer")
+        self._writer = await self._on_writer_thread(_connect_writer, self.path)
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await self._on_writer_thread(self._writer.close)
+            self._writer = None
+        if self._writer_thread is not None:
+            self._writer_thread.shutdown()
+            self._writer_thread = None
         if self._db is not None:
             await self._db.close()
             self._db = None
+
+    async def _on_writer_thread(self, function: Callable[..., T], *args) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._writer_thread, functools.partial(function, *args))
+
+    async def _write(self, function: Callable[..., T], *args) -> T:
+        """Run `function(writer_connection, *args)` on the writer thread."""
+        if self._writer is None:
+            raise RuntimeError("store is not open")
+        return await self._on_writer_thread(function, self._writer, *args)
+
+    async def write_settings(self) -> dict[str, str | int]:
+        """The journal mode and sync level of the connection that writes commands."""
+        return await self._write(_settings)
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -74,49 +120,18 @@ class SqliteStore:
 
     async def commit(self, outcome: Outcome, data: dict, reply: Reply | None = None) -> int:
         """Write the command's effects in one transaction; return the event's `seq`."""
-        db = self.db
-        await db.execute("BEGIN IMMEDIATE")
-        try:
-            await db.executemany(
-                f"INSERT OR REPLACE INTO tickets ({_TICKET_COLUMNS})"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [_ticket_row(t) for t in outcome.changed],
-            )
-            cursor = await db.execute(
-                "INSERT INTO events (kind, service_date, ticket_id, counter, at, data)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    outcome.kind,
-                    outcome.ticket.service_date.isoformat(),
-                    outcome.ticket.id,
-                    outcome.counter,
-                    (outcome.call.at if outcome.call else outcome.ticket.issued_at).isoformat(),
-                    json.dumps(data, ensure_ascii=False),
-                ),
-            )
-            seq = cursor.lastrowid
-            if reply is not None:
-                await db.execute(
-                    "INSERT INTO replies (scope, request_id, reply, at) VALUES (?, ?, ?, ?)",
-                    (reply.scope, reply.request_id, json.dumps(reply.body, ensure_ascii=False), reply.at.isoformat()),
-                )
-            await db.execute("COMMIT")
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
-        return seq
+        return await self._write(_commit, outcome, data, reply)
 
     async def forget_replies_before(self, moment: datetime) -> None:
-        await self.db.execute("DELETE FROM replies WHERE at < ?", (moment.isoformat(),))
+        await self._write(_forget_replies_before, moment.isoformat())
 
     # --- reads ---------------------------------------------------------------------
 
     async def find_reply(self, scope: str, request_id: str) -> dict | None:
-        cursor = await self.db.execute(
+        rows = await self.db.execute_fetchall(
             "SELECT reply FROM replies WHERE scope = ? AND request_id = ?", (scope, request_id)
         )
-        row = await cursor.fetchone()
-        return json.loads(row[0]) if row else None
+        return json.loads(rows[0][0]) if rows else None
 
     async def tickets_on(self, service_date: date) -> list[Ticket]:
         cursor = await self.db.execute(
@@ -156,6 +171,59 @@ class SqliteStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         async with aiosqlite.connect(target) as copy:
             await self.db.backup(copy)
+
+
+# --- the writer thread -------------------------------------------------------------
+
+
+def _connect_writer(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA synchronous=FULL")  # a per-connection setting: it must be set here too
+    connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute("PRAGMA busy_timeout=5000")
+    return connection
+
+
+def _settings(db: sqlite3.Connection) -> dict[str, str | int]:
+    (journal_mode,) = db.execute("PRAGMA journal_mode").fetchone()
+    (synchronous,) = db.execute("PRAGMA synchronous").fetchone()
+    return {"journal_mode": journal_mode, "synchronous": synchronous}
+
+
+def _commit(db: sqlite3.Connection, outcome: Outcome, data: dict, reply: Reply | None) -> int:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        issued = outcome.ticket if outcome.kind == "issued" else None
+        if issued is not None:  # a new ticket: a plain INSERT, so a repeated number cannot overwrite one
+            db.execute(_INSERT_TICKET, _ticket_row(issued))
+        db.executemany(_UPSERT_TICKET, [_ticket_row(t) for t in outcome.changed if t is not issued])
+        cursor = db.execute(
+            "INSERT INTO events (kind, service_date, ticket_id, counter, at, data) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                outcome.kind,
+                outcome.ticket.service_date.isoformat(),
+                outcome.ticket.id,
+                outcome.counter,
+                (outcome.call.at if outcome.call else outcome.ticket.issued_at).isoformat(),
+                json.dumps(data, ensure_ascii=False),
+            ),
+        )
+        seq = cursor.lastrowid
+        if reply is not None:
+            db.execute(
+                "INSERT INTO replies (scope, request_id, reply, at) VALUES (?, ?, ?, ?)",
+                (reply.scope, reply.request_id, json.dumps(reply.body, ensure_ascii=False), reply.at.isoformat()),
+            )
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    return seq
+
+
+def _forget_replies_before(db: sqlite3.Connection, moment: str) -> None:
+    db.execute("DELETE FROM replies WHERE at < ?", (moment,))
 
 
 def _ticket_row(t: Ticket) -> tuple:

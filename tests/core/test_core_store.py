@@ -1,0 +1,56 @@
+"""The SQLite store: what is acknowledged is on disk, and a failed command leaves no trace."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+
+import pytest
+
+from display_server import engine
+from display_server.announce import TextAnnouncer
+from display_server.config import parse_config
+from display_server.hall import Hall
+from display_server.hub import Hub
+from display_server.store import Reply, SqliteStore
+
+from tests.support.hall_config import test_config_text
+
+
+@pytest.fixture
+async def hall(tmp_path):
+    config = parse_config(test_config_text())
+    store = SqliteStore(tmp_path / "antrian.sqlite3")
+    await store.open()
+    hall = Hall(config, store, Hub(), TextAnnouncer(config))
+    await hall.start()
+    yield hall
+    await store.close()
+
+
+async def test_the_connection_that_writes_commands_is_in_wal_mode_with_a_full_fsync(hall):
+    assert await hall.store.write_settings() == {"journal_mode": "wal", "synchronous": 2}
+
+
+async def test_an_acknowledged_command_is_on_disk_with_its_reply(hall):
+    reply = await hall.issue("ktp", request_id="kiosk-1")
+    with sqlite3.connect(hall.store.path) as db:  # another connection: what a restart would read
+        rows = db.execute("SELECT number, status FROM tickets").fetchall()
+        kinds = db.execute("SELECT kind FROM events").fetchall()
+    assert rows == [(reply["ticket"]["number"], "waiting")]
+    assert kinds == [("issued",)]
+    assert await hall.store.find_reply("kiosk", "kiosk-1") == reply
+
+
+async def test_a_command_that_fails_to_commit_writes_nothing(hall):
+    await hall.issue("ktp", request_id="kiosk-1")
+    now = datetime.now(timezone.utc)
+    stale = engine.QueueState(hall.state.service_date)  # decides number 1 again: a UNIQUE violation
+    decision = engine.decide_issue(stale, hall.config.service("ktp"), priority=False, now=now, token="t",
+                                   availability=hall.service_availability("ktp"), pending=False)
+    with pytest.raises(sqlite3.IntegrityError):
+        await hall.store.commit(decision, {}, Reply("kiosk", "kiosk-2", {"ok": True}, now))
+    assert await hall.store.find_reply("kiosk", "kiosk-2") is None
+    assert await hall.store.last_seq() == 1
+    assert len(await hall.store.tickets_on(hall.state.service_date)) == 1
+    assert (await hall.issue("ktp", request_id="kiosk-3"))["ticket"]["number"].endswith("002")
