@@ -138,8 +138,9 @@ async def _read_screen(socket, stats: ScreenStats, until: float) -> None:
 
 # A TV is its own machine. Here 1000 of them share two CPUs with the server, and the full
 # `websockets` client spends about as much CPU per message as the server does, which the
-# figures would count as server latency. The lean client reads frames straight off the
-# socket: it answers pings, sends a close frame, and parses only the call's `at`.
+# figures would count as server latency. The lean client is an asyncio Protocol that parses
+# frames straight from `data_received` (no stream reader, no task per frame): it answers
+# pings, sends a close frame, and parses only the call's `at`.
 
 _HANDSHAKE = (
     "GET /ws/screen/{screen} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -153,63 +154,97 @@ def _masked_frame(opcode: int, payload: bytes) -> bytes:
     return bytes([0x80 | opcode, 0x80 | len(payload)]) + b"\x00\x00\x00\x00" + payload
 
 
+class _LeanScreen(asyncio.Protocol):
+    def __init__(self, handshake: bytes, stats: ScreenStats):
+        self.handshake = handshake
+        self.stats = stats
+        self.buffer = b""
+        self.upgraded = asyncio.get_running_loop().create_future()
+        self.closed = asyncio.get_running_loop().create_future()  # the server's close code, or None
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        transport.write(self.handshake)
+
+    def data_received(self, data: bytes) -> None:
+        received = time.time()
+        self.buffer += data
+        if not self.upgraded.done():
+            head, found, rest = self.buffer.partition(b"\r\n\r\n")
+            if not found:
+                return
+            self.upgraded.set_result(b" 101 " in head.split(b"\r\n", 1)[0])
+            self.buffer = rest
+        self._read_frames(received)
+
+    def _read_frames(self, received: float) -> None:
+        buffer = self.buffer
+        while len(buffer) >= 2:
+            opcode, length, start = buffer[0] & 0x0F, buffer[1] & 0x7F, 2
+            if length == 126:
+                length, start = int.from_bytes(buffer[2:4], "big"), 4
+            elif length == 127:
+                length, start = int.from_bytes(buffer[2:10], "big"), 10
+            if len(buffer) < start + length:
+                break
+            payload, buffer = buffer[start:start + length], buffer[start + length:]
+            if opcode == 0x8:
+                self._finish(int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005)
+                break
+            if opcode == 0x9:
+                self.transport.write(_masked_frame(0xA, payload))
+            elif b'"type":"call"' in payload[:96]:  # after seq and prev_seq, which grow to many digits
+                at = _AT.search(payload)
+                if at:
+                    self.stats.latencies.append(received - datetime.fromisoformat(at.group(1).decode()).timestamp())
+        self.buffer = buffer
+
+    def connection_lost(self, exc) -> None:
+        if not self.upgraded.done():
+            self.upgraded.set_result(False)
+        self._finish(1006)
+
+    def _finish(self, code: int) -> None:
+        if not self.closed.done():
+            self.closed.set_result(code)
+
+
 async def _lean_screen_connection(ws_url, screen_id, stats: ScreenStats, deadline, lifetime, rng) -> None:
     host = ws_url.removeprefix("ws://")
     address, port = host.rsplit(":", 1)
+    handshake = _HANDSHAKE.format(screen=screen_id, host=host).encode()
+    loop = asyncio.get_running_loop()
     first = True
     while time.monotonic() < deadline:
         until = min(deadline, time.monotonic() + rng.expovariate(1 / lifetime))
+        transport = None
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(address, int(port)), 30)
+            transport, screen = await asyncio.wait_for(
+                loop.create_connection(lambda: _LeanScreen(handshake, stats), address, int(port)), 30)
+            upgraded = await asyncio.wait_for(screen.upgraded, 30)
         except (OSError, asyncio.TimeoutError):
+            if transport is not None:
+                transport.close()
             stats.failed_connects += 1
             await asyncio.sleep(1 + rng.random())
             continue
         try:
-            writer.write(_HANDSHAKE.format(screen=screen_id, host=host).encode())
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
-            if b" 101 " not in head.split(b"\r\n", 1)[0]:
+            if not upgraded:
                 stats.failed_connects += 1
                 continue
             stats.connects += 1
             stats.churned += not first
             first = False
-            code = await _read_lean(reader, writer, stats, until)
-            if code == 4008:
-                stats.dropped_4008 += 1
-            elif code is not None:
-                stats.other_closes += 1
+            try:
+                code = await asyncio.wait_for(asyncio.shield(screen.closed), max(0.0, until - time.monotonic()))
+            except asyncio.TimeoutError:
+                transport.write(_masked_frame(0x8, (1000).to_bytes(2, "big")))
             else:
-                writer.write(_masked_frame(0x8, (1000).to_bytes(2, "big")))
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError):
-            stats.other_closes += 1
+                stats.dropped_4008 += code == 4008
+                stats.other_closes += code != 4008
         finally:
-            writer.close()
-
-
-async def _read_lean(reader, writer, stats: ScreenStats, until: float) -> int | None:
-    """Read frames until `until`; the server's close code if it closed first, else None."""
-    while (left := until - time.monotonic()) > 0:
-        try:
-            first, second = await asyncio.wait_for(reader.readexactly(2), left)
-        except asyncio.TimeoutError:
-            return None
-        opcode, length = first & 0x0F, second & 0x7F
-        if length == 126:
-            length = int.from_bytes(await reader.readexactly(2), "big")
-        elif length == 127:
-            length = int.from_bytes(await reader.readexactly(8), "big")
-        payload = await reader.readexactly(length)
-        if opcode == 0x8:
-            return int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
-        if opcode == 0x9:
-            writer.write(_masked_frame(0xA, payload))
-        elif b'"type":"call"' in payload[:96]:  # after seq and prev_seq, which grow to many digits
-            received = time.time()
-            at = _AT.search(payload)
-            if at:
-                stats.latencies.append(received - datetime.fromisoformat(at.group(1).decode()).timestamp())
-    return None
+            transport.close()
 
 
 # --- counters and kiosks (main process) ------------------------------------------------
