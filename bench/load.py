@@ -5,6 +5,8 @@
 - 50 counters calling (about 10 calls/s overall), 10 kiosks issuing (about 10 tickets/s);
 - 1000 screen WebSocket connections (tv1, tv1-grid, tv2) in two worker processes, churning:
   each connection lives a random time (mean `--lifetime` s), then closes and reconnects;
+- `--phones N`: N of those connections are visitors' phones instead (`/ws/ticket/{token}`, each
+  following a ticket its worker took first), which hear of every change in their service's queue;
 - every `--sample` s: the server's RSS and open fds (psutil on its pid);
 - call -> screen latency: a screen's receipt time minus the call's `at` (both wall clock,
   same machine), p50/p99 over every call received by every screen.
@@ -51,6 +53,7 @@ class Settings:
     issues_per_s: float = 10.0
     calls_per_s: float = 10.0
     lifetime: float = 60.0  # mean seconds a screen connection lives before it churns
+    phones: int = 0  # of the `screens` connections, how many are visitors' phones following a ticket
     sample: float = 5.0
     workers: int = 2
     seed: int = 11
@@ -60,6 +63,7 @@ class Settings:
 @dataclass
 class ScreenStats:
     latencies: list[float] = field(default_factory=list)
+    messages: int = 0
     connects: int = 0
     churned: int = 0
     dropped_4008: int = 0
@@ -82,34 +86,54 @@ def raise_fd_limit(wanted: int = WANTED_FDS) -> int:
 # --- screens (worker processes) --------------------------------------------------------
 
 
-def screen_worker(ws_url: str, count: int, duration: float, lifetime: float, seed: int, client: str, results) -> None:
+def screen_worker(url: str, count: int, phones: int, duration: float, lifetime: float, seed: int, client: str,
+                  results) -> None:
     raise_fd_limit()
-    stats = asyncio.run(_screen_worker(ws_url, count, duration, lifetime, seed, client))
-    results.put(stats)
+    results.put(asyncio.run(_screen_worker(url, count, phones, duration, lifetime, seed, client)))
 
 
-async def _screen_worker(ws_url: str, count: int, duration: float, lifetime: float, seed: int, client: str) -> ScreenStats:
-    stats = ScreenStats()
+async def _screen_worker(url: str, count: int, phones: int, duration: float, lifetime: float, seed: int,
+                         client: str) -> tuple[ScreenStats, ScreenStats]:
+    """`count` connections, the first `phones` of them phones; (TV stats, phone stats)."""
+    tvs, phone_stats = ScreenStats(), ScreenStats()
     deadline = time.monotonic() + duration
     rng = random.Random(seed)
+    ws_url = url.replace("http://", "ws://", 1)
     connect = _lean_screen_connection if client == "lean" else _screen_connection
+    tokens = await _take_tickets(url, phones, rng)
     tasks = []
     for i in range(count):
-        tasks.append(asyncio.create_task(connect(ws_url, SCREENS[i % 3], stats, deadline, lifetime, rng)))
+        if i < len(tokens):
+            path, stats = f"/ws/ticket/{tokens[i]}", phone_stats
+        else:
+            path, stats = f"/ws/screen/{SCREENS[i % 3]}", tvs
+        tasks.append(asyncio.create_task(connect(ws_url, path, stats, deadline, lifetime, rng)))
         if i % 50 == 49:
             await asyncio.sleep(0.05)  # ramp up instead of a thundering herd
     await asyncio.wait(tasks, timeout=duration + 30)
     for task in tasks:
         task.cancel()
-    return stats
+    return tvs, phone_stats
 
 
-async def _screen_connection(ws_url, screen_id, stats: ScreenStats, deadline, lifetime, rng) -> None:
+async def _take_tickets(url: str, count: int, rng: random.Random) -> list[str]:
+    """Each phone's visitor takes a ticket first; the phone follows it (its status token)."""
+    tokens = []
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        for _ in range(count):
+            response = await client.post("/api/tickets", json={"service": rng.choice(ISSUE_SERVICES),
+                                                               "request_id": uuid.uuid4().hex})
+            if response.status_code == 201:
+                tokens.append(response.json()["token"])
+    return tokens
+
+
+async def _screen_connection(ws_url, path, stats: ScreenStats, deadline, lifetime, rng) -> None:
     first = True
     while time.monotonic() < deadline:
         until = min(deadline, time.monotonic() + rng.expovariate(1 / lifetime))
         try:
-            async with websockets.connect(f"{ws_url}/ws/screen/{screen_id}", open_timeout=30) as socket:
+            async with websockets.connect(f"{ws_url}{path}", open_timeout=30) as socket:
                 stats.connects += 1
                 stats.churned += not first
                 first = False
@@ -130,6 +154,7 @@ async def _read_screen(socket, stats: ScreenStats, until: float) -> None:
             raw = await asyncio.wait_for(socket.recv(), left)
         except asyncio.TimeoutError:
             return
+        stats.messages += 1
         if '"type":"call"' in raw:
             received = time.time()
             at = json.loads(raw)["call"]["at"]
@@ -143,7 +168,7 @@ async def _read_screen(socket, stats: ScreenStats, until: float) -> None:
 # pings, sends a close frame, and parses only the call's `at`.
 
 _HANDSHAKE = (
-    "GET /ws/screen/{screen} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
 )
 _AT = re.compile(rb'"at":"([^"]+)"')
@@ -194,7 +219,9 @@ class _LeanScreen(asyncio.Protocol):
                 break
             if opcode == 0x9:
                 self.transport.write(_masked_frame(0xA, payload))
-            elif b'"type":"call"' in payload[:96]:  # after seq and prev_seq, which grow to many digits
+                continue
+            self.stats.messages += 1
+            if b'"type":"call"' in payload[:96]:  # after seq and prev_seq, which grow to many digits
                 at = _AT.search(payload)
                 if at:
                     self.stats.latencies.append(received - datetime.fromisoformat(at.group(1).decode()).timestamp())
@@ -210,10 +237,10 @@ class _LeanScreen(asyncio.Protocol):
             self.closed.set_result(code)
 
 
-async def _lean_screen_connection(ws_url, screen_id, stats: ScreenStats, deadline, lifetime, rng) -> None:
+async def _lean_screen_connection(ws_url, path, stats: ScreenStats, deadline, lifetime, rng) -> None:
     host = ws_url.removeprefix("ws://")
     address, port = host.rsplit(":", 1)
-    handshake = _HANDSHAKE.format(screen=screen_id, host=host).encode()
+    handshake = _HANDSHAKE.format(path=path, host=host).encode()
     loop = asyncio.get_running_loop()
     first = True
     while time.monotonic() < deadline:
@@ -361,25 +388,27 @@ def run(settings: Settings, workdir: Path) -> dict:
         baseline = Sample(0, psutil.Process(pid).memory_info().rss / 2**20, psutil.Process(pid).num_fds(), 0)
         results: multiprocessing.Queue = multiprocessing.Queue()
         workers = [multiprocessing.Process(target=screen_worker, args=(
-            server.ws_url, settings.screens // settings.workers, duration, settings.lifetime, settings.seed + i,
-            settings.client, results))
+            server.url, settings.screens // settings.workers, settings.phones // settings.workers, duration,
+            settings.lifetime, settings.seed + i, settings.client, results))
             for i in range(settings.workers)]
         for worker in workers:
             worker.start()
         traffic = asyncio.run(drive(server, settings, duration, samples))
-        screens = [results.get(timeout=120) for _ in workers]
+        tvs, phones = zip(*(results.get(timeout=120) for _ in workers))
         for worker in workers:
             worker.join(30)
         time.sleep(3)  # let the server notice the last closes
         after = Sample(duration, psutil.Process(pid).memory_info().rss / 2**20, psutil.Process(pid).num_fds(), 0)
     finally:
         server.stop()
-    return summarize(settings, fd_limit, baseline, samples, after, traffic, screens)
+    return summarize(settings, fd_limit, baseline, samples, after, traffic, list(tvs), list(phones))
 
 
 def summarize(settings, fd_limit, baseline: Sample, samples: list[Sample], after: Sample, traffic: Traffic,
-              screens: list[ScreenStats]) -> dict:
-    latencies = [x for s in screens for x in s.latencies]
+              tvs: list[ScreenStats], phones: list[ScreenStats]) -> dict:
+    latencies = [x for s in tvs for x in s.latencies]
+    phone_latencies = [x for s in phones for x in s.latencies]
+    screens = tvs + phones
     churned = sum(s.churned for s in screens)
     steady = samples[len(samples) // 3:]  # after the ramp-up
     growth = (steady[-1].rss_mb - steady[0].rss_mb) if len(steady) >= 2 else float("nan")
@@ -389,6 +418,7 @@ def summarize(settings, fd_limit, baseline: Sample, samples: list[Sample], after
         "screen_client": settings.client,
         "fd_limit": fd_limit,
         "screen_connections": settings.screens,
+        "of_which_phones": settings.phones,
         "screen_connects_total": sum(s.connects for s in screens),
         "churned_connections": churned,
         "dropped_4008": sum(s.dropped_4008 for s in screens),
@@ -406,6 +436,9 @@ def summarize(settings, fd_limit, baseline: Sample, samples: list[Sample], after
         "call_to_screen_p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
         "call_to_screen_p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
         "call_to_screen_max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
+        "phone_messages_received": sum(s.messages for s in phones),
+        "own_calls_received_by_phones": len(phone_latencies),
+        "call_to_phone_p99_ms": round(percentile(phone_latencies, 0.99) * 1000, 1),
         "rss_mb_idle": round(baseline.rss_mb, 1),
         "rss_mb_steady_first": round(steady[0].rss_mb, 1) if steady else None,
         "rss_mb_steady_last": round(steady[-1].rss_mb, 1) if steady else None,
@@ -426,13 +459,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--counters", type=int, default=50)
     parser.add_argument("--screens", type=int, default=1000)
     parser.add_argument("--kiosks", type=int, default=10)
+    parser.add_argument("--phones", type=int, default=0,
+                        help="how many of the --screens connections are phones following a ticket")
     parser.add_argument("--lifetime", type=float, default=60.0, help="mean seconds a screen connection lives")
     parser.add_argument("--client", choices=("lean", "websockets"), default="lean",
                         help="screen client: raw-socket TVs (default) or the full websockets library")
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args(argv)
     settings = Settings(minutes=min(args.minutes, 120), counters=args.counters, screens=min(args.screens, 20_000),
-                        kiosks=args.kiosks, lifetime=args.lifetime, client=args.client)
+                        kiosks=args.kiosks, lifetime=args.lifetime, client=args.client,
+                        phones=min(args.phones, args.screens))
     report = run(settings, args.workdir or Path(tempfile.mkdtemp(prefix="antrian-load-")))
     for key, value in report.items():
         print(f"{key}: {value}")
