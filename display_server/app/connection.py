@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 CLOSE_TOO_SLOW = 4008  # the hub dropped this client: reconnect and resync
 Handler = Callable[[dict], Awaitable[dict | None]]
+Shape = Callable[[str], str | None]
 
 
 class BadMessage(Exception):
@@ -53,12 +54,13 @@ async def run_connection(
     subscriber: Subscriber,
     handle: Handler,
     max_bytes: int,
-    shape: Callable[[str], str] | None = None,
+    shape: Shape | None = None,
 ) -> None:
     """Pump hub messages out and hand incoming messages to `handle` until either side ends.
 
     `shape`, when given, rewrites each outgoing message for this one client (a phone's
-    own "people ahead") at the moment it is sent.
+    own "people ahead") at the moment it is sent, or drops it (None) when it changes
+    nothing this client shows.
     """
     sender = asyncio.create_task(_pump(websocket, subscriber, shape))
     receiver = asyncio.create_task(_receive(websocket, subscriber, handle, max_bytes))
@@ -73,11 +75,13 @@ async def run_connection(
         await _close_quietly(websocket, CLOSE_TOO_SLOW, "too slow: reconnect and resync")
 
 
-async def _pump(websocket: WebSocket, subscriber: Subscriber, shape: Callable[[str], str] | None) -> None:
+async def _pump(websocket: WebSocket, subscriber: Subscriber, shape: Shape | None) -> None:
     try:
         while True:
             text = await subscriber.next_message()
-            await websocket.send_text(shape(text) if shape else text)
+            if shape is not None and (text := shape(text)) is None:
+                continue
+            await websocket.send_text(text)
     except (WebSocketDisconnect, RuntimeError, OSError):
         return
 

@@ -383,6 +383,8 @@ class TicketStream:
         self.hall = hall
         self.ticket = ticket
         self.subscriber: Subscriber | None = None
+        self.last_view: dict | None = None  # the `ticket` this phone was last sent
+        self.last_sent_seq: int | None = None
 
     def topics(self) -> list[str]:
         return [f"ticket:{self.ticket.token}", f"service:{self.ticket.service}"]
@@ -402,12 +404,22 @@ class TicketStream:
             "server_time": self.hall.clock().isoformat(),
         }
 
-    def shape_text(self, text: str) -> str:
-        """The pushed message as this visitor sees it; moves to the new queue after a transfer."""
+    def shape_text(self, text: str) -> str | None:
+        """The pushed message as this visitor sees it; moves to the new queue after a transfer.
+
+        None when it would show nothing new: most queue changes are tickets issued behind
+        this one, and with hundreds of phones in a hall they are most of the traffic.
+        """
         message = json.loads(text)
         shaped = self.shape(message)
         if message.get("type") == "ticket" and f"service:{self.ticket.service}" not in self.subscriber.topics:
             self.hall.hub.retopic(self.subscriber, self.topics())
+        if shaped.get("type") == "waiting" and shaped.get("ticket") == self.last_view:
+            return None
+        if "prev_seq" in shaped and self.last_sent_seq is not None and shaped.get("type") != "snapshot":
+            shaped["prev_seq"] = self.last_sent_seq  # the chain runs over what was sent
+        self.last_sent_seq = shaped.get("seq", self.last_sent_seq)
+        self.last_view = shaped.get("ticket", self.last_view)
         return json.dumps(shaped, ensure_ascii=False, separators=(",", ":"))
 
     def shape(self, message: dict) -> dict:

@@ -50,6 +50,24 @@ async def test_ahead_drops_then_the_call_names_the_counter(server):
 
 
 @in_own_loop
+async def test_tickets_issued_behind_mine_send_my_phone_nothing(server):
+    await kiosk_ticket(server.url, "ktp")
+    mine = await kiosk_ticket(server.url, "ktp")
+    token = mine["status_url"].rsplit("/", 1)[1]
+    async with websockets.connect(f"{server.ws_url}/ws/ticket/{token}") as phone:
+        snapshot = await next_of(phone, "snapshot")
+        for _ in range(3):
+            await kiosk_ticket(server.url, "ktp")  # behind mine: my place and my wait do not change
+        async with CounterConnection(server.ws_url, "loket-1") as counter:
+            await counter.send("call_next")  # now nobody is ahead of me
+            update = json.loads(await asyncio.wait_for(phone.recv(), 10))
+    assert update["type"] == "waiting"
+    assert update["ticket"]["ahead"] == 0
+    assert update["prev_seq"] == snapshot["seq"]  # the chain runs over what my phone was sent
+    assert update["seq"] >= snapshot["seq"] + 4  # the three issues went by unsent
+
+
+@in_own_loop
 async def test_a_transferred_ticket_follows_its_new_queue(server):
     mine = await kiosk_ticket(server.url, "ktp")
     token = mine["status_url"].rsplit("/", 1)[1]
