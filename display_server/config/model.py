@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
-from typing import Annotated, Literal
+from functools import cached_property
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -289,24 +290,30 @@ class Config(Section):
             raise CrossReferenceError(problems)
         return self
 
-    # Lookups used across the server. Lists are small (tens of items), so a scan is fine.
+    # Lookups used across the server, on every push to a phone and every snapshot: indexed
+    # once per (frozen) config instead of scanned each time.
+    @cached_property
+    def by_id(self) -> dict[str, dict[str, Any]]:
+        sections = ("services", "counters", "screens", "agencies", "kiosks", "zones")
+        return {section: {item.id: item for item in getattr(self, section)} for section in sections}
+
     def service(self, service_id: str) -> Service | None:
-        return next((s for s in self.services if s.id == service_id), None)
+        return self.by_id["services"].get(service_id)
 
     def counter(self, counter_id: str) -> Counter | None:
-        return next((c for c in self.counters if c.id == counter_id), None)
+        return self.by_id["counters"].get(counter_id)
 
     def screen(self, screen_id: str) -> Screen | None:
-        return next((s for s in self.screens if s.id == screen_id), None)
+        return self.by_id["screens"].get(screen_id)
 
     def agency(self, agency_id: str) -> Agency | None:
-        return next((a for a in self.agencies if a.id == agency_id), None)
+        return self.by_id["agencies"].get(agency_id)
 
     def kiosk(self, kiosk_id: str) -> Kiosk | None:
-        return next((k for k in self.kiosks if k.id == kiosk_id), None)
+        return self.by_id["kiosks"].get(kiosk_id)
 
     def zone(self, zone_id: str) -> Zone | None:
-        return next((z for z in self.zones if z.id == zone_id), None)
+        return self.by_id["zones"].get(zone_id)
 
     def schedule_for(self, service: Service) -> Schedule:
         return service.schedule or self.schedule
