@@ -6,7 +6,8 @@
 - 1000 screen WebSocket connections (tv1, tv1-grid, tv2) in two worker processes, churning:
   each connection lives a random time (mean `--lifetime` s), then closes and reconnects;
 - `--phones N`: N of those connections are visitors' phones instead (`/ws/ticket/{token}`, each
-  following a ticket its worker took first), which hear of every change in their service's queue;
+  following a ticket its worker took first), which hear of each queue change that alters
+  their visitor's view (people ahead, wait) and of their own call;
 - every `--sample` s: the server's RSS and open fds (psutil on its pid);
 - call -> screen latency: a screen's receipt time minus the call's `at` (both wall clock,
   same machine), p50/p99 over every call received by every screen.
@@ -185,7 +186,7 @@ class _LeanScreen(asyncio.Protocol):
         self.stats = stats
         self.buffer = b""
         self.upgraded = asyncio.get_running_loop().create_future()
-        self.closed = asyncio.get_running_loop().create_future()  # the server's close code, or None
+        self.closed = asyncio.get_running_loop().create_future()  # the close code (1006: no close frame)
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport) -> None:
