@@ -29,7 +29,7 @@ from starlette.websockets import WebSocket
 from ..config import Config
 from ..config.model import Kiosk
 from ..engine import Status, Ticket
-from ..engine.estimate import estimated_wait_seconds, typical_service_seconds, wait_minutes
+from ..engine.estimate import estimated_wait_seconds, staffed_counters, typical_service_seconds, wait_minutes
 from ..hall import CommandError, Hall
 from ..hub import Subscriber
 from ..printing import PrinterError, Slip, check_printer, describe, format_local_datetime, print_bytes, slip_bytes
@@ -67,8 +67,10 @@ def serving_counters(config: Config, service_id: str) -> list[str]:
 
 
 def estimated_minutes(hall: Hall, service_id: str, ahead: int) -> int:
-    per_visitor = typical_service_seconds(hall.state.tickets.values(), service_id)
-    counters = len(serving_counters(hall.config, service_id))
+    tickets = hall.state.tickets.values()
+    per_visitor = typical_service_seconds(tickets, service_id)
+    at_work = staffed_counters(tickets, service_id, hall.clock())
+    counters = len(at_work) or len(serving_counters(hall.config, service_id))
     return wait_minutes(estimated_wait_seconds(ahead, per_visitor, counters))
 
 
