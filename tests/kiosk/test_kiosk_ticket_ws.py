@@ -28,12 +28,17 @@ async def kiosk_ticket(url: str, service: str) -> dict:
         return response.json()
 
 
+def follow_on_phone(server, ticket: dict):
+    """The visitor's phone, opened from the status link the kiosk gave them."""
+    token = ticket["status_url"].rsplit("/", 1)[1]
+    return websockets.connect(f"{server.ws_url}/ws/ticket/{token}")
+
+
 @in_own_loop
 async def test_ahead_drops_then_the_call_names_the_counter(server):
     await kiosk_ticket(server.url, "ktp")
     mine = await kiosk_ticket(server.url, "ktp")
-    token = mine["status_url"].rsplit("/", 1)[1]
-    async with websockets.connect(f"{server.ws_url}/ws/ticket/{token}") as phone:
+    async with follow_on_phone(server, mine) as phone:
         snapshot = await next_of(phone, "snapshot")
         assert snapshot["ticket"]["number"] == "A-002"
         assert snapshot["ticket"]["ahead"] == 1
@@ -53,8 +58,7 @@ async def test_ahead_drops_then_the_call_names_the_counter(server):
 async def test_tickets_issued_behind_mine_send_my_phone_nothing(server):
     await kiosk_ticket(server.url, "ktp")
     mine = await kiosk_ticket(server.url, "ktp")
-    token = mine["status_url"].rsplit("/", 1)[1]
-    async with websockets.connect(f"{server.ws_url}/ws/ticket/{token}") as phone:
+    async with follow_on_phone(server, mine) as phone:
         snapshot = await next_of(phone, "snapshot")
         for _ in range(3):
             await kiosk_ticket(server.url, "ktp")  # behind mine: my place and my wait do not change
@@ -70,8 +74,7 @@ async def test_tickets_issued_behind_mine_send_my_phone_nothing(server):
 @in_own_loop
 async def test_a_transferred_ticket_follows_its_new_queue(server):
     mine = await kiosk_ticket(server.url, "ktp")
-    token = mine["status_url"].rsplit("/", 1)[1]
-    async with websockets.connect(f"{server.ws_url}/ws/ticket/{token}") as phone:
+    async with follow_on_phone(server, mine) as phone:
         await next_of(phone, "snapshot")
         async with CounterConnection(server.ws_url, "loket-1") as counter:
             await counter.send("call_next")
