@@ -14,7 +14,7 @@ __all__ = ["Announcer"]
 
 
 def __getattr__(name: str) -> Any:
-    # Imported lazily so the worker process (`python -m audio.worker`) does not load the
+    # Imported lazily so the worker process (`python -m antrian_voice.worker`) does not load the
     # config model and pydantic just to speak.
     if name == "Announcer":
         from .announcer import Announcer

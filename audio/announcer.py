@@ -90,18 +90,15 @@ class _WorkerHung(Exception):
 
 
 class _Worker:
-    """One `python -m audio.worker` child and a line reader with deadlines."""
+    """One `python -m antrian_voice.worker` child and a line reader with deadlines."""
 
     def __init__(self, startup_timeout: float):
-        env = dict(os.environ)
-        # The worker imports `audio` even when the project is run from a checkout.
-        root = str(Path(__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "audio.worker"],
+            # -P: the working folder is not put on sys.path, so a user's `antrian_voice.py` there
+            # cannot stand in for the worker.
+            [sys.executable, "-P", "-m", "antrian_voice.worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env=env,
             start_new_session=True,  # a Ctrl-C in the terminal reaches the server, not the worker
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None

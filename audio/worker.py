@@ -1,4 +1,4 @@
-"""The speech worker process: `python -m audio.worker`, driven by `audio.announcer`.
+"""The speech worker process: `python -m antrian_voice.worker`, driven by `audio.announcer`.
 
 eSpeak NG can end its whole process on bad input, and pyttsx3 allows one engine per
 process driven from one thread, so synthesis lives here, away from the server.

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from audio import Announcer  # noqa: E402
+from antrian_voice import Announcer  # noqa: E402
 from display_server.config import demo_config_path, load_config  # noqa: E402
 
 TARGET_MS = {"cold": 150.0, "warm": 10.0}

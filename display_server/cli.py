@@ -106,7 +106,7 @@ def _print_urls(config: Config, host: str, port: int, config_path: Path | None) 
 
 def _register_optional_commands() -> None:
     """Commands that live with their own package (voice, counter client, ...)."""
-    for module, names in (("audio.cli", ("announce", "speaker")), ("counter_client.cli", ("counter", "call")),
+    for module, names in (("antrian_voice.cli", ("announce", "speaker")), ("counter_client.cli", ("counter", "call")),
                           ("display_server.ops", ("backup",))):
         try:
             imported = __import__(module, fromlist=list(names))

@@ -36,7 +36,7 @@ AnnouncerFactory = Callable[[Config, Path], Announcer]
 
 def default_announcer(config: Config, data_dir: Path) -> Announcer:
     try:
-        from audio import Announcer as SpeechAnnouncer
+        from antrian_voice import Announcer as SpeechAnnouncer
     except ImportError as exc:  # speech is optional at runtime: calls still show as text
         log.warning("speech unavailable (%s): calls are shown without audio", exc)
         return TextAnnouncer(config)

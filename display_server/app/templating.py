@@ -1,11 +1,10 @@
-"""Jinja2 templates and static files from the `screens` package."""
+"""Jinja2 templates and static files: the repository's `screens/`, installed as `display_server.screens`."""
 
+from importlib.resources import files
 from pathlib import Path
 
 from starlette.templating import Jinja2Templates
 
-import screens
-
-SCREENS_DIR = Path(screens.__file__).parent
+SCREENS_DIR = Path(str(files("display_server.screens")))
 templates = Jinja2Templates(directory=str(SCREENS_DIR / "templates"))
 STATIC_DIR = SCREENS_DIR / "static"

@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from antrian_voice.settings import Voice
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Identifier = str  # validated by `_check_identifier`
@@ -209,34 +210,6 @@ class Kiosk(Section):
     idle_seconds: int = Field(default=30, ge=5, le=600)
 
     _id = field_validator("id")(_check_identifier)
-
-
-class Voice(Section):
-    enabled: bool = True
-    voice: str = "id"
-    rate: int = Field(default=140, ge=60, le=400)
-    pitch: int = Field(default=50, ge=0, le=99)
-    volume: float = Field(default=1.0, ge=0.0, le=1.0)
-    number_mode: Literal["words", "digits"] = "words"
-    zero_word: Literal["nol", "kosong"] = "nol"
-    template: str = "Nomor antrean {nomor}, silakan menuju {tujuan}."
-    recall_template: str = "Panggilan ulang, nomor antrean {nomor}, silakan menuju {tujuan}."
-    repeat: bool = False
-    repeat_joiner: str = "sekali lagi"
-    destination: Literal["counter", "booth"] = "counter"
-    chime: bool = True
-    closing_tone: bool = False
-    dictionary: dict[str, str] = {}
-
-    @field_validator("template", "recall_template")
-    @classmethod
-    def _placeholders(cls, value: str) -> str:
-        unknown = set(re.findall(r"{(\w*)}", value)) - {"nomor", "tujuan", "layanan", "loket"}
-        if unknown:
-            raise ValueError(
-                f"unknown placeholder {{{sorted(unknown)[0]}}}; use {{nomor}}, {{tujuan}}, {{layanan}} or {{loket}}"
-            )
-        return value
 
 
 class Queue(Section):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from audio import Announcer
-from audio.announcer import Settings, cache_key
+from antrian_voice import Announcer
+from antrian_voice.announcer import Settings, cache_key
 from tests.audio.audio_config import make_config
 
 pytestmark = pytest.mark.audio
@@ -193,7 +193,7 @@ async def test_stop_ends_the_worker(tmp_path: Path) -> None:
 
 
 def test_long_espeak_data_path_is_shortened(tmp_path: Path) -> None:
-    from audio.worker import short_data_path
+    from antrian_voice.worker import short_data_path
 
     deep = tmp_path / ("d" * 100) / ("e" * 60)
     deep.mkdir(parents=True)

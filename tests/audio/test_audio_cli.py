@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from audio.cli import announce
+from antrian_voice.cli import announce
 from display_server.config import demo_config_text
 
 

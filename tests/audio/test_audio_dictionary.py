@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audio.dictionary import DEFAULT_DICTIONARY, Dictionary, for_voice, merged, speakable
+from antrian_voice.dictionary import DEFAULT_DICTIONARY, Dictionary, for_voice, merged, speakable
 
 
 @pytest.mark.parametrize(

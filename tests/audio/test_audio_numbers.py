@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audio.letters import LETTER_NAMES, spell
-from audio.numbers import digits, words
+from antrian_voice.letters import LETTER_NAMES, spell
+from antrian_voice.numbers import digits, words
 
 _DIGIT = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"]
 

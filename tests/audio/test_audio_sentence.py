@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from tests.audio.audio_config import make_config
 
-from audio.text import AnnouncementError, parse_number, sentence
+from antrian_voice.text import AnnouncementError, parse_number, sentence
 
 
 def call(nomor: str, tujuan: str) -> str:

@@ -17,8 +17,8 @@ import pytest
 import websockets
 from click.testing import CliRunner
 
-from audio.cli import speaker as speaker_command
-from audio.speaker import (
+from antrian_voice.cli import speaker as speaker_command
+from antrian_voice.speaker import (
     FetchError, Queued, Refused, Resync, SeenIds, Skipped, Speaker, SpeakerProtocol, Synced,
     default_player, player_argv, server_urls,
 )
