@@ -1,11 +1,19 @@
-"""The running hall: the one path every command takes.
+"""The write path: the one path every command takes.
 
     decide (engine, pure) -> commit (store, durable) -> apply (memory) -> publish (hub)
+                                                                        -> announce (voice)
 
 Commands are serialised by one lock, so numbering and "who gets which ticket" are
 decided one at a time; the store's UNIQUE constraints back that up. A command's reply
 is acknowledged only after its commit, and replies are kept by request id so a retried
 command returns the first reply instead of acting twice.
+
+The announcement is derived from the committed call: the call event carries the sentence
+and the WAV's key (a hash, computed before the commit, nothing synthesised), and only
+after the commit and the publish is the voice asked to make the WAV.
+
+Doors never reach in here for reads: `reader.Reader` answers them from the state this
+path keeps (`state`, `recent_calls`), through the pure shapes of `views`.
 """
 
 from __future__ import annotations
@@ -15,21 +23,21 @@ import logging
 import secrets
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from . import engine
-from .announce import Announcer
-from .config import Config, Counter, Screen
-from .engine import Call, Outcome, QueueState, Rejection, Ticket
+from . import engine, views
+from .announce import Announcer, spoken_call, upcoming_calls
+from .config import Config, Counter
+from .contract import ACTIONS, KIOSK_SCOPE, Action, Topic, command_scope, format_number
+from .engine import Call, Outcome, QueueState, Rejection
 from .hub import Hub
 from .store import Reply, Store
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-COUNTER_ACTIONS = ("call_next", "recall", "skip", "finish", "transfer", "call")
-RECENT_CALLS_KEPT = 20
+RECENT_CALLS_KEPT = views.RECENT_CALLS_SHOWN
+PREWARM_AHEAD = 10  # numbers ahead of each service's queue the voice may prepare while idle
 REPLIES_KEPT = timedelta(days=2)
 
 
@@ -46,19 +54,13 @@ class CommandError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True)
-class Published:
-    seq: int
-    reply: dict
-
-
 class Hall:
     def __init__(self, config: Config, store: Store, hub: Hub, announcer: Announcer, clock: Clock = utc_now):
         self.config = config
         self.store = store
         self.hub = hub
         self.announcer = announcer
-        self.clock = clock
+        self.clock = clock  # the one clock: doors and views get the time from here
         self._lock = asyncio.Lock()
         self.state = QueueState(self._today())
         self.recent_calls: dict[str, deque[dict]] = {}
@@ -91,7 +93,7 @@ class Hall:
     def reload(self, config: Config) -> None:
         """Put a new, already validated config in force (tickets and calls are kept)."""
         self.config = config
-        self.announcer.update_config(config)
+        self.announcer.set_voice(config.voice)
 
     # --- kiosk -------------------------------------------------------------------------
 
@@ -102,7 +104,7 @@ class Hall:
         if service is None:
             raise CommandError("unknown_service", f"no service {service_id!r}")
         async with self._lock:
-            if request_id and (earlier := await self.store.find_reply("kiosk", request_id)):
+            if request_id and (earlier := await self.store.find_reply(KIOSK_SCOPE, request_id)):
                 return earlier
             await self._roll_over_if_new_day()
             now = self.clock()
@@ -111,7 +113,7 @@ class Hall:
                 self.state, service, priority=priority, now=now, token=secrets.token_urlsafe(16),
                 availability=open_now, pending=pending,
             )
-            return await self._carry_out(decision, scope="kiosk", request_id=request_id)
+            return await self._carry_out(decision, scope=KIOSK_SCOPE, request_id=request_id)
 
     async def settle_pending(self, ticket_id: str, printed: bool) -> dict:
         """Second phase of a printed issue: confirm the ticket, or cancel it so no ghost waits."""
@@ -120,9 +122,10 @@ class Hall:
                 decision = engine.decide_confirm(self.state, ticket_id)
             else:
                 decision = engine.decide_cancel(self.state, ticket_id, now=self.clock())
-            return await self._carry_out(decision, scope="kiosk", request_id=None)
+            return await self._carry_out(decision, scope=KIOSK_SCOPE, request_id=None)
 
     def service_availability(self, service_id: str, now: datetime | None = None) -> engine.Availability:
+        """Whether SERVICE_ID issues tickets now (hours, breaks, holidays, quota)."""
         service = self.config.service(service_id)
         assert service is not None
         return engine.availability(
@@ -144,9 +147,9 @@ class Hall:
         counter = self.config.counter(counter_id)
         if counter is None:
             raise CommandError("unknown_counter", f"no counter {counter_id!r}")
-        if action not in COUNTER_ACTIONS:
+        if action not in ACTIONS:
             raise CommandError("unknown_action", f"unknown command {action!r}")
-        scope = f"counter:{counter_id}"
+        scope = command_scope(counter_id)
         async with self._lock:
             if earlier := await self.store.find_reply(scope, request_id):
                 return earlier
@@ -157,20 +160,20 @@ class Hall:
     def _decide(self, counter: Counter, action: str, args: dict) -> engine.Decision:
         now, state = self.clock(), self.state
         match action:
-            case "call_next":
+            case Action.CALL_NEXT:
                 return engine.decide_call_next(state, counter, now=now, priority_every=self.config.queue.priority_every)
-            case "call":
+            case Action.CALL:
                 number = args.get("number")
                 if not isinstance(number, str) or not number:
                     return Rejection("bad_request", "'call' needs a ticket 'number'")
                 return engine.decide_call_number(state, counter, number, now=now)
-            case "recall":
+            case Action.RECALL:
                 return engine.decide_recall(state, counter, now=now)
-            case "skip":
+            case Action.SKIP:
                 return engine.decide_skip(state, counter, now=now)
-            case "finish":
+            case Action.FINISH:
                 return engine.decide_finish(state, counter, now=now)
-            case "transfer":
+            case Action.TRANSFER:
                 service = self.config.service(str(args.get("service", "")))
                 if service is None:
                     return Rejection("unknown_service", f"no service {args.get('service')!r}")
@@ -189,14 +192,17 @@ class Hall:
         seq = await self.store.commit(decision, data, stored_reply)
         self.state.apply(decision)
         self._publish(decision, call, seq)
+        if call is not None:
+            self.announcer.announce(call["text"])
+            self._prewarm()
         return reply
 
     def _reply_for(self, outcome: Outcome, request_id: str | None) -> dict:
         after = self.state.preview(outcome)
         # Only the kiosk that issued a ticket learns its status token (for the QR code).
-        reply = {"ticket": self.ticket_view(outcome.ticket, after, with_token=outcome.kind == "issued")}
+        reply = {"ticket": views.ticket_view(self.config, after, outcome.ticket, with_token=outcome.kind == "issued")}
         if outcome.counter:
-            reply["counter"] = self.counter_view(self.config.counter(outcome.counter), after)
+            reply["counter"] = views.counter_view(self.config, after, self._counter(outcome.counter))
         if request_id:
             reply["id"] = request_id
         return reply
@@ -205,32 +211,36 @@ class Hall:
         ticket = outcome.ticket
         if call is not None:
             self._remember_call(call)
-            self._prewarm()
-            counter = self.config.counter(outcome.counter)
-            self.hub.publish(
-                [f"zone:{counter.zone}", f"ticket:{ticket.token}"], {"type": "call", "call": call}, seq
-            )
+            zone = call["counter"]["zone"]
+            self.hub.publish([Topic.zone(zone), Topic.ticket(ticket.token)], {"type": "call", "call": call}, seq)
         if outcome.counter:
-            counter = self.config.counter(outcome.counter)
+            counter = self._counter(outcome.counter)
             # Screens learn a counter's new ticket from the call itself: one message per TV per call.
-            topics = [f"counter:{counter.id}"] if call is not None else [f"zone:{counter.zone}", f"counter:{counter.id}"]
-            self.hub.publish(topics, {"type": "counter", "counter": self.counter_view(counter)}, seq)
+            topics = [Topic.counter(counter.id)]
+            if call is None:
+                topics.append(Topic.zone(counter.zone))
+            view = views.counter_view(self.config, self.state, counter)
+            self.hub.publish(topics, {"type": "counter", "counter": view}, seq)
         for changed in outcome.changed:  # each visitor's phone hears of its own ticket only
-            self.hub.publish([f"ticket:{changed.token}"], {"type": "ticket", "ticket": self.ticket_view(changed)}, seq)
+            view = views.ticket_view(self.config, self.state, changed)
+            self.hub.publish([Topic.ticket(changed.token)], {"type": "ticket", "ticket": view}, seq)
         services = {t.service for t in outcome.changed} | {t.transferred_from for t in outcome.changed if t.transferred_from}
         for service_id in services:
             self.hub.publish(
-                [f"service:{service_id}"],
+                [Topic.service(service_id)],
                 {"type": "waiting", "service": service_id, "waiting": self.state.waiting_count(service_id)},
                 seq,
             )
 
     def _call_view(self, call: Call) -> dict:
+        """The call event. Its sentence and WAV key are pure; nothing is synthesised yet."""
         ticket = call.ticket
-        counter = self.config.counter(call.counter)
+        counter = self._counter(call.counter)
         service = self.config.service(ticket.service)
-        text = self.announcer.sentence(ticket.number, counter.id, service_id=service.id, recall=call.recall)
-        key = self.announcer.request(text)
+        assert service is not None
+        spoken = spoken_call(self.config, ticket.number, counter.id, service_id=service.id, recall=call.recall)
+        text = self.announcer.sentence(spoken)
+        key = self.announcer.key(text)
         return {
             "id": secrets.token_hex(8),
             "ticket_id": ticket.id,
@@ -244,113 +254,21 @@ class Hall:
         }
 
     def _prewarm(self) -> None:
-        """Tell the voice which numbers come next, so their WAVs are ready before the call."""
-        upcoming: dict[str, int | str] = {}
-        for service in self.config.services:
+        """Tell the voice which numbers come next; it prepares their WAVs only while idle."""
+        config, upcoming = self.config, {}
+        for service in config.services:
             waiting = self.state.waiting([service.id])
-            upcoming[service.id] = waiting[0].number if waiting else self.state.last_sequence.get(service.id, 0) + 1
-        self.announcer.prewarm(upcoming)
+            next_sequence = self.state.last_sequence.get(service.id, 0) + 1
+            upcoming[service.id] = waiting[0].number if waiting else format_number(service.prefix, next_sequence)
+        self.announcer.prewarm(lambda: upcoming_calls(config, upcoming, PREWARM_AHEAD))
+
+    def _counter(self, counter_id: str | None) -> Counter:
+        counter = self.config.counter(counter_id or "")
+        assert counter is not None, counter_id  # the engine decided for a configured counter
+        return counter
 
     def _remember_call(self, call: dict | None) -> None:
         if call is None:
             return
         zone = call["counter"]["zone"]
         self.recent_calls.setdefault(zone, deque(maxlen=RECENT_CALLS_KEPT)).appendleft(call)
-
-    # --- views -------------------------------------------------------------------------
-
-    def ticket_view(self, ticket: Ticket, state: QueueState | None = None, *, with_token: bool = False) -> dict:
-        state = state or self.state
-        view = ticket.as_json()
-        service = self.config.service(ticket.service)
-        view["service_name"] = service.name if service else ticket.service
-        if with_token:
-            view["token"] = ticket.token
-        view["ahead"] = state.ahead_of(ticket)
-        return view
-
-    def counter_view(self, counter: Counter, state: QueueState | None = None) -> dict:
-        state = state or self.state
-        return {
-            "id": counter.id,
-            "name": counter.name,
-            "zone": counter.zone,
-            "services": list(counter.services),
-            "current": _current_view(state.current_ticket(counter.id)),
-            "waiting": sum(state.waiting_count(s) for s in counter.services),
-            "recall_limit": self.config.queue.recall_limit,
-        }
-
-    def screen_snapshot(self, screen: Screen) -> dict:
-        counters = [c for c in self.config.counters if c.zone == screen.zone]
-        if screen.counters:
-            counters = [c for c in counters if c.id in screen.counters]
-        calls = list(self.recent_calls.get(screen.zone, ()))
-        if screen.counters:
-            calls = [c for c in calls if c["counter"]["id"] in screen.counters]
-        if screen.services:
-            calls = [c for c in calls if c["service"]["id"] in screen.services]
-        return {
-            "type": "snapshot",
-            "site": {"name": self.config.site.name, "timezone": self.config.site.timezone},
-            "screen": screen.model_dump(mode="json"),
-            "running_text": screen.running_text or self.config.site.running_text,
-            "calls": calls[: max(screen.history + 1, 1)],
-            "counters": [self.counter_view(c) for c in counters],
-            "server_time": self.clock().isoformat(),
-        }
-
-    def zone_snapshot(self, zone_id: str) -> dict:
-        """For a zone's speaker: the zone's recent calls, newest first."""
-        return {
-            "type": "snapshot",
-            "zone": zone_id,
-            "site": {"name": self.config.site.name, "timezone": self.config.site.timezone},
-            "calls": list(self.recent_calls.get(zone_id, ()))[:RECENT_CALLS_KEPT],
-            "server_time": self.clock().isoformat(),
-        }
-
-    def counter_snapshot(self, counter: Counter) -> dict:
-        services = [self.config.service(s) for s in counter.services]
-        return {
-            "type": "welcome",
-            "counter": self.counter_view(counter),
-            "services": [
-                {"id": s.id, "name": s.name, "prefix": s.prefix, "waiting": self.state.waiting_count(s.id)}
-                for s in services
-            ],
-            "transfer_to": [{"id": s.id, "name": s.name} for s in self.config.services],
-        }
-
-    def state_view(self) -> dict:
-        return {
-            "service_date": self.state.service_date.isoformat(),
-            "services": [
-                {
-                    "id": s.id,
-                    "name": s.name,
-                    "agency": s.agency,
-                    "prefix": s.prefix,
-                    "waiting": self.state.waiting_count(s.id),
-                    "issued": self.state.issued_count(s.id),
-                    "open": self.service_availability(s.id).open,
-                }
-                for s in self.config.services
-            ],
-            "counters": [self.counter_view(c) for c in self.config.counters],
-            "recent_calls": sorted(
-                (c for calls in self.recent_calls.values() for c in calls), key=lambda c: c["at"], reverse=True
-            )[:RECENT_CALLS_KEPT],
-        }
-
-
-def _current_view(ticket: Ticket | None) -> dict | None:
-    if ticket is None:
-        return None
-    return {
-        "id": ticket.id,
-        "number": ticket.number,
-        "service": ticket.service,
-        "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
-        "recalls": ticket.recalls,
-    }

@@ -2,7 +2,8 @@
 
     app = create_app(config, data_dir=Path("data"), config_path=Path("antrian.toml"))
 
-Each door lives in its own module with its own `routes` list.
+Each door lives in its own module with its own `routes` list, and reaches the hall only
+through `context(request)`: its commands (`hall`) and its read side (`reader`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
@@ -21,11 +24,13 @@ from ..announce import Announcer, TextAnnouncer
 from ..config import Config
 from ..hall import Clock, Hall, utc_now
 from ..hub import Hub
+from ..print_desk import PrintDesk
+from ..reader import Reader
 from ..store import SqliteStore
-from . import api, counter_page, kiosk, pages, ws_counter, ws_screen
+from . import api, client_script, counter_page, kiosk, pages, printers, visitor, ws_counter, ws_screen
 from .config_watch import ConfigWatcher
+from .context import Context
 from .errors import error_response
-from .health import ScreenHealth
 from .security import RateLimiter
 from .templating import STATIC_DIR
 
@@ -39,8 +44,8 @@ def default_announcer(config: Config, data_dir: Path) -> Announcer:
         from antrian_voice import Announcer as SpeechAnnouncer
     except ImportError as exc:  # speech is optional at runtime: calls still show as text
         log.warning("speech unavailable (%s): calls are shown without audio", exc)
-        return TextAnnouncer(config)
-    return SpeechAnnouncer(config, data_dir)
+        return TextAnnouncer(config.voice)
+    return SpeechAnnouncer(config.voice, data_dir)
 
 
 def create_app(
@@ -52,22 +57,26 @@ def create_app(
     announcer_factory: AnnouncerFactory = default_announcer,
 ) -> Starlette:
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette):
-        state = app.state
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = SqliteStore(data_dir / "antrian.sqlite3")
         await store.open()
         announcer = announcer_factory(config, data_dir)
-        state.hub = Hub()
-        state.hall = Hall(config, store, state.hub, announcer, clock)
-        await state.hall.start()
+        hub = Hub()
+        hall = Hall(config, store, hub, announcer, clock)
+        await hall.start()
         await announcer.start()
-        state.screen_health = ScreenHealth()
-        state.issue_limiter = RateLimiter(config.security.issue_rate_per_minute)
-        state.config_path = config_path
-        state.config_problems = []
+        reader = Reader(hall, store, hub, announcer)
+        ctx = Context(
+            hall=hall,
+            reader=reader,
+            print_desk=PrintDesk(hall, reader),
+            issue_limiter=RateLimiter(config.security.issue_rate_per_minute),
+            config_path=config_path,
+        )
+        app.state.context = ctx
         tasks = []
         if config_path is not None:
-            watcher = ConfigWatcher(config_path, state.hall, state.hub, state.config_problems)
+            watcher = ConfigWatcher(config_path, hall, reader, ctx.config_problems)
             tasks.append(asyncio.create_task(watcher.run()))
         try:
             yield
@@ -79,16 +88,19 @@ def create_app(
 
     routes = [
         *api.routes,
+        *client_script.routes,
         *ws_counter.routes,
         *ws_screen.routes,
         *pages.routes,
         *kiosk.routes,
+        *visitor.routes,
+        *printers.routes,
         *counter_page.routes,
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers={Exception: _internal_error})
 
 
-async def _internal_error(request, exc: Exception):
+async def _internal_error(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "internal_error", "the server could not do this; try again")
+    return error_response("internal_error", "the server could not do this; try again")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..config import ConfigError, load_config
 from ..hall import Hall
-from ..hub import Hub
+from ..reader import Reader
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +20,10 @@ POLL_SECONDS = 0.5
 
 
 class ConfigWatcher:
-    def __init__(self, path: Path, hall: Hall, hub: Hub, problems: list[str]):
+    def __init__(self, path: Path, hall: Hall, reader: Reader, problems: list[str]):
         self.path = path
         self.hall = hall
-        self.hub = hub
+        self.reader = reader
         self.problems = problems  # shared with the admin status view
         self._stamp = self._read_stamp()
 
@@ -54,12 +54,6 @@ class ConfigWatcher:
             return False
         self.problems.clear()
         self.hall.reload(config)
-        self._refresh_screens()
+        self.reader.refresh_screens()
         log.info("config reloaded from %s", self.path)
         return True
-
-    def _refresh_screens(self) -> None:
-        for subscriber in [s for s in self.hub.subscribers if s.kind == "screen"]:
-            screen = self.hall.config.screen(subscriber.key)
-            if screen is not None:
-                self.hub.resend_snapshot(subscriber, self.hall.screen_snapshot(screen))

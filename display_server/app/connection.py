@@ -9,14 +9,15 @@ from collections.abc import Awaitable, Callable
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ..hub import Hub, Subscriber
+from ..contract import Close, error_message
+from ..hub import Subscriber
 from .security import origin_allowed
 
 log = logging.getLogger(__name__)
 
-CLOSE_TOO_SLOW = 4008  # the hub dropped this client: reconnect and resync
 Handler = Callable[[dict], Awaitable[dict | None]]
 Shape = Callable[[str], str | None]
+Unfollow = Callable[[Subscriber], None]
 
 
 class BadMessage(Exception):
@@ -50,8 +51,8 @@ def send_direct(subscriber: Subscriber, message: dict) -> None:
 
 async def run_connection(
     websocket: WebSocket,
-    hub: Hub,
     subscriber: Subscriber,
+    unfollow: Unfollow,
     handle: Handler,
     max_bytes: int,
     shape: Shape | None = None,
@@ -70,9 +71,9 @@ async def run_connection(
     finally:
         for task in (sender, receiver, dropped):
             task.cancel()
-        hub.unsubscribe(subscriber)
+        unfollow(subscriber)
     if dropped in done:
-        await _close_quietly(websocket, CLOSE_TOO_SLOW, "too slow: reconnect and resync")
+        await _close_quietly(websocket, Close.TOO_SLOW, "too slow: reconnect and resync")
 
 
 async def _pump(websocket: WebSocket, subscriber: Subscriber, shape: Shape | None) -> None:
@@ -96,7 +97,7 @@ async def _receive(websocket: WebSocket, subscriber: Subscriber, handle: Handler
                 message = parse_message(frame.get("text"), max_bytes)
                 reply = await handle(message)
             except BadMessage as exc:
-                reply = {"type": "error", "code": exc.code, "message": exc.message}
+                reply = error_message(exc.code, exc.message)
             if reply is not None:
                 send_direct(subscriber, reply)
     except (WebSocketDisconnect, RuntimeError, OSError):
@@ -113,16 +114,16 @@ async def _close_quietly(websocket: WebSocket, code: int, reason: str) -> None:
 async def accept_from_allowed_origin(websocket: WebSocket, allowed_origins: list[str]) -> bool:
     """Accept the handshake, or refuse it with HTTP 403 when a browser calls from another origin."""
     if not origin_allowed(websocket, allowed_origins):
-        await websocket.close(code=4003)
+        await websocket.close(code=Close.CROSS_ORIGIN)
         return False
     await websocket.accept()
     return True
 
 
-async def refuse(websocket: WebSocket, code: str, message: str, close_code: int = 4001) -> None:
+async def refuse(websocket: WebSocket, code: str, message: str, close_code: int = Close.REFUSED) -> None:
     """Tell an accepted client why it is refused, then close."""
     try:
-        await websocket.send_json({"type": "error", "code": code, "message": message})
+        await websocket.send_json(error_message(code, message))
     except Exception:
         pass
     await _close_quietly(websocket, close_code, code)

@@ -6,15 +6,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .context import context
 from .templating import templates
 
 
 async def counter_page(request: Request) -> Response:
-    config = request.app.state.hall.config
+    config = context(request).config
     counter_id = request.path_params["counter_id"]
     counter = config.counter(counter_id)
-    context = {"counter": counter, "counter_id": counter_id, "site_name": config.site.name}
-    return templates.TemplateResponse(request, "counter.html", context, status_code=200 if counter else 404)
+    page = {"counter": counter, "counter_id": counter_id, "site_name": config.site.name}
+    return templates.TemplateResponse(request, "counter.html", page, status_code=200 if counter else 404)
 
 
 routes = [Route("/counter/{counter_id}", counter_page)]

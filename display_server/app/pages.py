@@ -7,7 +7,7 @@ embedded, so the first paint needs no round trip; the WebSocket then keeps it li
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,8 +16,9 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..config import Config, Screen
-from ..hall import Hall
-from .api import ADMIN_COOKIE, admin_status, given_admin_token, is_admin
+from .api import admin_status
+from .auth import ADMIN_COOKIE, given_admin_token, is_admin
+from .context import context
 from .templating import templates
 
 VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".ogv": "video/ogg", ".m4v": "video/mp4"}
@@ -31,28 +32,27 @@ AUDIO_LABELS = {"ok": "Suara aktif", "blocked": "Suara diblokir", "off": "Suara 
 
 
 async def screen_page(request: Request) -> Response:
-    hall: Hall = request.app.state.hall
-    screen = hall.config.screen(request.path_params["screen_id"])
+    ctx = context(request)
+    config = ctx.config
+    screen = config.screen(request.path_params["screen_id"])
     if screen is None:
-        return unknown_screen(request, hall.config)
-    snapshot = hall.screen_snapshot(screen)
-    context = {
+        return unknown_screen(request, config)
+    page = {
         "screen": screen,
-        "site": hall.config.site,
-        "snapshot_json": _script_json(snapshot),
-        "boot_json": _script_json(_boot(request, hall.config, screen)),
+        "site": config.site,
+        "snapshot_json": _script_json(ctx.reader.screen_snapshot(screen)),
+        "boot_json": _script_json(_boot(request, config, screen)),
         "theme": screen.theme,
-        "logo_url": logo_url(request, hall.config, screen),
+        "logo_url": logo_url(request, config, screen),
     }
-    response = templates.TemplateResponse(request, "screen.html", context)
+    response = templates.TemplateResponse(request, "screen.html", page)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def _boot(request: Request, config: Config, screen: Screen) -> dict:
     """Facts the page needs beside the snapshot: its media, and a time-zone fallback."""
-    zone = config.site.zone_info
-    offset = datetime.now(timezone.utc).astimezone(zone).utcoffset()
+    offset = context(request).reader.now().astimezone(config.site.zone_info).utcoffset()
     return {
         "screen_id": screen.id,
         "layout": screen.layout,
@@ -69,16 +69,11 @@ def _script_json(value: object) -> str:
 
 
 def unknown_screen(request: Request, config: Config) -> Response:
-    context = {"screen_id": request.path_params["screen_id"], "screens": config.screens, "site": config.site}
-    return templates.TemplateResponse(request, "screen_404.html", context, status_code=404)
+    page = {"screen_id": request.path_params["screen_id"], "screens": config.screens, "site": config.site}
+    return templates.TemplateResponse(request, "screen_404.html", page, status_code=404)
 
 
 # --- media and logos -------------------------------------------------------------------
-
-
-def _config_dir(request: Request) -> Path:
-    path = request.app.state.config_path
-    return Path(path).resolve().parent if path else Path.cwd()
 
 
 def media_dir(request: Request, screen: Screen) -> Path | None:
@@ -86,7 +81,7 @@ def media_dir(request: Request, screen: Screen) -> Path | None:
         return None
     folder = Path(screen.media_folder).expanduser()
     if not folder.is_absolute():
-        folder = _config_dir(request) / folder
+        folder = context(request).config_dir / folder
     return folder.resolve() if folder.is_dir() else None
 
 
@@ -116,8 +111,7 @@ def safe_child(folder: Path, name: str) -> Path | None:
 
 
 async def media_file(request: Request) -> Response:
-    hall: Hall = request.app.state.hall
-    screen = hall.config.screen(request.path_params["screen_id"])
+    screen = context(request).config.screen(request.path_params["screen_id"])
     folder = media_dir(request, screen) if screen else None
     path = safe_child(folder, request.path_params["name"]) if folder else None
     media_type = (VIDEO_TYPES | IMAGE_TYPES).get(path.suffix.lower()) if path else None
@@ -142,14 +136,14 @@ def logo_url(request: Request, config: Config, screen: Screen) -> str | None:
 
 
 async def logo_file(request: Request) -> Response:
-    hall: Hall = request.app.state.hall
-    screen = hall.config.screen(request.path_params["screen_id"])
-    value = _logo_setting(hall.config, screen) if screen else None
+    config = context(request).config
+    screen = config.screen(request.path_params["screen_id"])
+    value = _logo_setting(config, screen) if screen else None
     path = None
     if value and not value.startswith("/static/"):
         candidate = Path(value).expanduser()
         if not candidate.is_absolute():
-            candidate = _config_dir(request) / candidate
+            candidate = context(request).config_dir / candidate
         if candidate.is_file() and candidate.suffix.lower() in LOGO_TYPES:
             path = candidate
     if path is None:
@@ -161,19 +155,19 @@ async def logo_file(request: Request) -> Response:
 
 
 async def admin_screens(request: Request) -> Response:
-    hall: Hall = request.app.state.hall
+    config = context(request).config
     given = given_admin_token(request, cookie=True)
     if not is_admin(request, cookie=True):
-        context = {"site": hall.config.site, "wrong": given is not None}
-        return templates.TemplateResponse(request, "admin_login.html", context, status_code=401)
+        page = {"site": config.site, "wrong": given is not None}
+        return templates.TemplateResponse(request, "admin_login.html", page, status_code=401)
     if "token" in request.query_params:
         # Keep the token in a cookie and drop it from the address bar (and from history).
         response = RedirectResponse("/admin/screens", status_code=303)
-        response.set_cookie(ADMIN_COOKIE, given, httponly=True, samesite="strict", path="/admin")
+        response.set_cookie(ADMIN_COOKIE, given or "", httponly=True, samesite="strict", path="/admin")
         return response
     status = admin_status(request)
-    context = {"site": hall.config.site, "rows": _status_rows(hall.config, status["screens"]), "config": status["config"]}
-    response = templates.TemplateResponse(request, "admin_screens.html", context)
+    page = {"site": config.site, "rows": _status_rows(config, status["screens"]), "config": status["config"]}
+    response = templates.TemplateResponse(request, "admin_screens.html", page)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -9,26 +9,23 @@ from __future__ import annotations
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
-from ..hall import Hall
+from ..contract import Close, error_message
 from .connection import accept_from_allowed_origin, refuse, run_connection
-from .health import ScreenHealth
+from .context import context
 
 
 async def screen_socket(websocket: WebSocket) -> None:
-    app = websocket.app.state
-    hall: Hall = app.hall
-    if not await accept_from_allowed_origin(websocket, hall.config.security.allowed_origins):
+    ctx = context(websocket)
+    security = ctx.config.security
+    if not await accept_from_allowed_origin(websocket, security.allowed_origins):
         return
     screen_id = websocket.path_params["screen_id"]
-    screen = hall.config.screen(screen_id)
+    screen = ctx.config.screen(screen_id)
     if screen is None:
-        await refuse(websocket, "unknown_screen", f"no screen {screen_id!r}", close_code=4004)
+        await refuse(websocket, "unknown_screen", f"no screen {screen_id!r}", close_code=Close.NOT_FOUND)
         return
-    health: ScreenHealth = app.screen_health
-    subscriber = app.hub.subscribe(
-        [f"zone:{screen.zone}", f"screen:{screen.id}"], kind="screen", key=screen.id,
-        snapshot=hall.screen_snapshot(screen),
-    )
+    health = ctx.screen_health
+    subscriber = ctx.reader.follow_screen(screen)
     health.connected(screen.id)
 
     async def handle(message: dict) -> dict | None:
@@ -39,33 +36,34 @@ async def screen_socket(websocket: WebSocket) -> None:
         if kind == "status":
             health.report(screen.id, message)
             return None
-        return {"type": "error", "code": "forbidden", "message": "screens are read-only"}
+        return error_message("forbidden", "screens are read-only")
 
     try:
-        await run_connection(websocket, app.hub, subscriber, handle, hall.config.security.max_message_bytes)
+        await run_connection(websocket, subscriber, ctx.reader.unfollow, handle, security.max_message_bytes)
     finally:
         health.disconnected(screen.id)
 
 
 async def zone_socket(websocket: WebSocket) -> None:
     """`/ws/zone/{zone_id}`: a zone's calls without a screen's layout, for `antrian speaker`."""
-    app = websocket.app.state
-    hall: Hall = app.hall
-    if not await accept_from_allowed_origin(websocket, hall.config.security.allowed_origins):
+    ctx = context(websocket)
+    security = ctx.config.security
+    if not await accept_from_allowed_origin(websocket, security.allowed_origins):
         return
-    zone = hall.config.zone(websocket.path_params["zone_id"])
+    zone_id = websocket.path_params["zone_id"]
+    zone = ctx.config.zone(zone_id)
     if zone is None:
-        known = ", ".join(z.id for z in hall.config.zones)
-        await refuse(websocket, "unknown_zone", f"no zone {websocket.path_params['zone_id']!r} (zones: {known})", close_code=4004)
+        known = ", ".join(z.id for z in ctx.config.zones)
+        await refuse(websocket, "unknown_zone", f"no zone {zone_id!r} (zones: {known})", close_code=Close.NOT_FOUND)
         return
-    subscriber = app.hub.subscribe([f"zone:{zone.id}"], kind="speaker", key=zone.id, snapshot=hall.zone_snapshot(zone.id))
+    subscriber = ctx.reader.follow_zone(zone.id)
 
     async def handle(message: dict) -> dict | None:
         if message["type"] == "ping":
             return {"type": "pong"}
-        return {"type": "error", "code": "forbidden", "message": "speakers are read-only"}
+        return error_message("forbidden", "speakers are read-only")
 
-    await run_connection(websocket, app.hub, subscriber, handle, hall.config.security.max_message_bytes)
+    await run_connection(websocket, subscriber, ctx.reader.unfollow, handle, security.max_message_bytes)
 
 
 routes = [

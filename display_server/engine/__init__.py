@@ -21,7 +21,7 @@ from .queue import (
     decide_transfer,
 )
 from .schedule import Availability, availability, service_date
-from .tickets import FINAL_STATES, Status, Ticket, format_number, parse_number
+from .tickets import FINAL_STATES, Status, Ticket
 
 __all__ = [
     "FINAL_STATES",
@@ -44,7 +44,5 @@ __all__ = [
     "decide_recall",
     "decide_skip",
     "decide_transfer",
-    "format_number",
-    "parse_number",
     "service_date",
 ]

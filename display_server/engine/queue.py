@@ -17,7 +17,8 @@ from datetime import date, datetime
 
 from ..config.model import Counter, Service
 from .schedule import Availability
-from .tickets import FINAL_STATES, Status, Ticket, format_number, parse_number, ticket_id
+from ..contract import format_number, parse_number
+from .tickets import FINAL_STATES, Status, Ticket, ticket_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +143,9 @@ class QueueState:
 
     def find_by_number(self, number: str) -> Ticket | None:
         parsed = parse_number(number)
-        if parsed is None:
+        if parsed is None or not parsed.prefix:  # every service has a prefix: a bare number names no ticket
             return None
-        wanted = format_number(*parsed)
+        wanted = format_number(parsed.prefix, parsed.sequence)
         return next((t for t in self.tickets.values() if t.number == wanted), None)
 
 

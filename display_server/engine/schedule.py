@@ -45,7 +45,3 @@ def availability(
     if quota is not None and issued_today >= quota:
         return Availability(False, "Kuota hari ini sudah habis", "quota_reached")
     return OPEN
-
-
-def is_today(day: date, now: datetime, zone: tzinfo) -> bool:
-    return service_date(now, zone) == day

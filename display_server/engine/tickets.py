@@ -1,8 +1,7 @@
-"""The queue's nouns: tickets, their states, and how a ticket number is written."""
+"""The queue's nouns: tickets and their states. How a number is written is the contract's."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -60,21 +59,5 @@ class Ticket:
         }
 
 
-def format_number(prefix: str, sequence: int) -> str:
-    """`A-007`: three digits at least, more when a busy service passes 999."""
-    return f"{prefix}-{sequence:03d}"
-
-
 def ticket_id(service_date: date, service_id: str, sequence: int) -> str:
     return f"{service_date:%Y%m%d}-{service_id}-{sequence}"
-
-
-_NUMBER = re.compile(r"^\s*([A-Za-z]{1,3})\s*-?\s*(\d{1,6})\s*$")
-
-
-def parse_number(text: str) -> tuple[str, int] | None:
-    """`A-123`, `a123`, `PID-12` -> (prefix, sequence); None when it is not a ticket number."""
-    match = _NUMBER.match(text)
-    if not match:
-        return None
-    return match.group(1).upper(), int(match.group(2))

@@ -114,6 +114,9 @@ class Hub:
         self.unsubscribe(subscriber)
         subscriber.dropped.set()
 
+    def subscribers_of(self, kind: str) -> list[Subscriber]:
+        return [s for s in self.subscribers if s.kind == kind]
+
     def count(self, kind: str, key: str | None = None) -> int:
         return sum(1 for s in self.subscribers if s.kind == kind and (key is None or s.key == key))
 

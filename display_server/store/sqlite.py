@@ -166,12 +166,6 @@ class SqliteStore:
             for seq, kind, ticket_id, counter, at, data in reversed(rows)
         ]
 
-    async def backup(self, target: Path) -> None:
-        """A consistent copy while the server runs (SQLite's online backup API)."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        async with aiosqlite.connect(target) as copy:
-            await self.db.backup(copy)
-
 
 # --- the writer thread -------------------------------------------------------------
 

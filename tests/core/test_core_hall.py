@@ -18,7 +18,7 @@ async def test_each_visitors_phone_hears_only_of_its_own_ticket(tmp_path):
     store = SqliteStore(tmp_path / "antrian.sqlite3")
     await store.open()
     hub = Hub()
-    hall = Hall(config, store, hub, TextAnnouncer(config))
+    hall = Hall(config, store, hub, TextAnnouncer(config.voice))
     await hall.start()
     try:
         first = (await hall.issue("ktp", request_id="k1"))["ticket"]

@@ -22,7 +22,7 @@ async def hall(tmp_path):
     config = parse_config(test_config_text())
     store = SqliteStore(tmp_path / "antrian.sqlite3")
     await store.open()
-    hall = Hall(config, store, Hub(), TextAnnouncer(config))
+    hall = Hall(config, store, Hub(), TextAnnouncer(config.voice))
     await hall.start()
     yield hall
     await store.close()

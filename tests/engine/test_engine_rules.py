@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from display_server import engine
-from display_server.engine import Outcome, Rejection, Status, format_number, parse_number
+from display_server.contract import format_number, parse_number
+from display_server.engine import Outcome, Rejection, Status
 
 from tests.engine.engine_fixtures import CONFIG, DAY, Desk
 
@@ -25,13 +26,21 @@ def test_numbers_grow_past_three_digits():
     assert format_number("PID", 12) == "PID-012"
 
 
+def prefix_and_sequence(text: str) -> tuple[str, int] | None:
+    parsed = parse_number(text)
+    return (parsed.prefix, parsed.sequence) if parsed else None
+
+
 def test_ticket_numbers_are_parsed_with_or_without_dash():
-    assert parse_number("A-123") == ("A", 123)
-    assert parse_number("a123") == ("A", 123)
-    assert parse_number("PID-12") == ("PID", 12)
-    assert parse_number(" b-007 ") == ("B", 7)
-    assert parse_number("123") is None
-    assert parse_number("ABCD-1") is None
+    assert prefix_and_sequence("A-123") == ("A", 123)
+    assert prefix_and_sequence("a123") == ("A", 123)
+    assert prefix_and_sequence("PID-12") == ("PID", 12)
+    assert prefix_and_sequence(" b-007 ") == ("B", 7)
+    assert prefix_and_sequence("ABCD-1") is None
+
+
+def test_a_bare_number_names_no_ticket():
+    assert engine.QueueState(DAY).find_by_number("123") is None
 
 
 def test_ticket_ids_name_the_service_date():

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from display_server.announce import TextAnnouncer
-from display_server.app.kiosk import find_kiosk, kiosk_state
+from display_server import views
+from display_server.app.kiosk import find_kiosk
 from display_server.config import parse_config
 from display_server.engine import Status, Ticket
 from display_server.engine.estimate import (
@@ -84,7 +85,7 @@ async def test_the_kiosk_divides_the_wait_by_the_counters_at_work(tmp_path):
     config = parse_config(test_config_text(counters=4))  # ktp is served by loket-1 and loket-3
     store = SqliteStore(tmp_path / "antrian.sqlite3")
     await store.open()
-    hall = Hall(config, store, Hub(), TextAnnouncer(config))
+    hall = Hall(config, store, Hub(), TextAnnouncer(config.voice))
     await hall.start()
     try:
         for i in range(5):
@@ -97,5 +98,7 @@ async def test_the_kiosk_divides_the_wait_by_the_counters_at_work(tmp_path):
 
 
 def ktp_wait_minutes(hall: Hall) -> int:
-    state = kiosk_state(hall, find_kiosk(hall.config, None))
+    config = hall.config
+    availability = {s.id: hall.service_availability(s.id) for s in config.services}
+    state = views.kiosk_state(config, hall.state, find_kiosk(config, None), availability, None, hall.clock())
     return next(s["wait_minutes"] for a in state["agencies"] for s in a["services"] if s["id"] == "ktp")

@@ -104,7 +104,7 @@ async def running_hall(path: Path, config: Config, clock: Clock):
     store = SqliteStore(path / "hall.sqlite3")
     await store.open()
     try:
-        hall = Hall(config, store, Hub(), TextAnnouncer(config), clock)
+        hall = Hall(config, store, Hub(), TextAnnouncer(config.voice), clock)
         await hall.start()
         yield hall
     finally:

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from display_server.hall import COUNTER_ACTIONS
+from display_server.contract import ACTIONS as COUNTER_ACTIONS
 from tests.proof.wire import OP_CLOSE, OP_TEXT, close_code, frame, open_websocket, read_frame
 from tests.support.hall_config import token_for
 

@@ -1,0 +1,90 @@
+"""Request bodies, validated at the door with typed models.
+
+    body = await read_model(request, IssueRequest)
+    if isinstance(body, Response):
+        return body            # 400 / 413 with the contract's error shape
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..contract import MAX_REQUEST_ID, Action
+from .errors import error_response
+
+MAX_BODY_BYTES = 4096
+
+RequestId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_REQUEST_ID)]
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+
+class IssueRequest(Body):
+    """`POST /api/tickets` and `POST /api/kiosk/{id}/tickets`."""
+
+    service: str = Field(min_length=1)
+    priority: bool = False
+    priority_label: str | None = None
+    request_id: RequestId | None = None
+
+
+class CounterCommand(Body):
+    """A command on `/ws/counter`; `id` makes a retry act once."""
+
+    type: Action = Field(strict=False)  # JSON gives the action's name; strict would want the enum itself
+    id: RequestId
+    service: str | None = None
+    number: str | None = None
+
+    def args(self) -> dict[str, str]:
+        return {k: v for k, v in (("service", self.service), ("number", self.number)) if v is not None}
+
+
+def first_problem(error: ValidationError) -> str:
+    """One readable line for the first problem: `'priority': Input should be a valid boolean`."""
+    problem = error.errors()[0]
+    where = ".".join(str(p) for p in problem["loc"])
+    return f"{where!r}: {problem['msg']}" if where else problem["msg"]
+
+
+def validate(model: type[Model], data: dict) -> Model | str:
+    """The model, or the first problem as text."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        return first_problem(exc)
+
+
+async def read_json(request: Request) -> dict | Response:
+    """The request body as a JSON object, or the refusal to send."""
+    raw = b""
+    async for chunk in request.stream():  # streamed, so an oversized body is never buffered whole
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            return error_response("message_too_large", f"the body is limited to {MAX_BODY_BYTES} bytes")
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser allows
+        return error_response("bad_json", "the body is not valid JSON")
+    if not isinstance(body, dict):
+        return error_response("bad_request", "the body must be a JSON object")
+    return body
+
+
+async def read_model(request: Request, model: type[Model], **defaults: object) -> Model | Response:
+    """The body as MODEL (DEFAULTS fill fields the body leaves out), or the refusal to send."""
+    body = await read_json(request)
+    if isinstance(body, Response):
+        return body
+    parsed = validate(model, {**{k: v for k, v in defaults.items() if v is not None}, **body})
+    if isinstance(parsed, str):
+        return error_response("bad_request", parsed)
+    return parsed

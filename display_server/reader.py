@@ -1,0 +1,182 @@
+"""The read side the doors use: views of the live hall, stored tickets, and live feeds.
+
+Doors ask a `Reader` for what to show and a `Hall` to act; they never touch the hall's
+state, the store or the hub themselves. A feed (`follow_*`) subscribes a connection and
+builds its first snapshot in one synchronous step, so no event can fall between them.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+from . import views
+from .announce import Announcer
+from .config import Config, Counter, Screen
+from .config.model import Kiosk
+from .contract import Topic
+from .engine import Availability, Ticket
+from .hall import Hall
+from .hub import Hub, Subscriber
+from .store import Store
+
+MAX_TOKEN = 64
+
+
+class Reader:
+    def __init__(self, hall: Hall, store: Store, hub: Hub, announcer: Announcer):
+        self._hall = hall
+        self._store = store
+        self._hub = hub
+        self._announcer = announcer
+
+    @property
+    def config(self) -> Config:
+        return self._hall.config
+
+    def now(self) -> datetime:
+        return self._hall.clock()
+
+    def _availability(self) -> dict[str, Availability]:
+        now = self.now()
+        return {s.id: self._hall.service_availability(s.id, now) for s in self.config.services}
+
+    # --- views ---------------------------------------------------------------------------
+
+    def state_view(self) -> dict:
+        hall = self._hall
+        return views.state_view(hall.config, hall.state, hall.recent_calls, self._availability())
+
+    def screen_snapshot(self, screen: Screen) -> dict:
+        hall = self._hall
+        return views.screen_snapshot(hall.config, hall.state, hall.recent_calls, screen, self.now())
+
+    def counter_snapshot(self, counter: Counter) -> dict:
+        return views.counter_snapshot(self.config, self._hall.state, counter)
+
+    def public_ticket(self, ticket: Ticket) -> dict:
+        return views.public_ticket(self.config, self._hall.state, ticket, self.now())
+
+    def wait_minutes(self, service_id: str, ahead: int) -> int:
+        return views.estimated_minutes(self.config, self._hall.state, service_id, ahead, self.now())
+
+    def ahead_of(self, ticket: Ticket) -> int:
+        return views.ahead_of(self._hall.state, ticket)
+
+    async def kiosk_state(self, kiosk: Kiosk, printer: str | None) -> dict:
+        await self._hall.refresh_day()  # a kiosk left on overnight shows the new day as open
+        hall = self._hall
+        return views.kiosk_state(hall.config, hall.state, kiosk, self._availability(), printer, self.now())
+
+    @property
+    def service_date(self) -> date:
+        return self._hall.state.service_date
+
+    # --- tickets -------------------------------------------------------------------------
+
+    def live_ticket(self, ticket_id: str) -> Ticket | None:
+        """Today's ticket as it is now in memory."""
+        return self._hall.state.tickets.get(ticket_id)
+
+    async def find_ticket(self, token: str) -> Ticket | None:
+        """A ticket by its status token: today's from memory, an older one from the store."""
+        if not token or len(token) > MAX_TOKEN:
+            return None
+        given = token.encode()
+        # Constant-time comparison: response timing reveals nothing about other tokens.
+        found = next((t for t in self._hall.state.tickets.values() if hmac.compare_digest(t.token.encode(), given)), None)
+        return found or await self._store.ticket_by_token(token)
+
+    async def tickets_on(self, day: date) -> list[Ticket]:
+        return await self._store.tickets_on(day)
+
+    async def call_audio(self, key: str) -> Path | None:
+        return await self._announcer.wav(key)
+
+    # --- live feeds ----------------------------------------------------------------------
+
+    def follow_screen(self, screen: Screen) -> Subscriber:
+        return self._hub.subscribe(
+            [Topic.zone(screen.zone)], kind="screen", key=screen.id, snapshot=self.screen_snapshot(screen)
+        )
+
+    def follow_zone(self, zone_id: str) -> Subscriber:
+        snapshot = views.zone_snapshot(self.config, self._hall.recent_calls, zone_id, self.now())
+        return self._hub.subscribe([Topic.zone(zone_id)], kind="speaker", key=zone_id, snapshot=snapshot)
+
+    def follow_counter(self, counter: Counter) -> Subscriber:
+        topics = [Topic.counter(counter.id)] + [Topic.service(s) for s in counter.services]
+        return self._hub.subscribe(topics, kind="counter", key=counter.id, snapshot=self.counter_snapshot(counter))
+
+    def follow_ticket(self, ticket: Ticket) -> TicketFeed:
+        return TicketFeed(self, self._hub, ticket)
+
+    def unfollow(self, subscriber: Subscriber) -> None:
+        self._hub.unsubscribe(subscriber)
+
+    def refresh_screens(self) -> None:
+        """Send every connected screen a fresh snapshot (after a config change)."""
+        for subscriber in self._hub.subscribers_of("screen"):
+            screen = self.config.screen(subscriber.key)
+            if screen is not None:
+                self._hub.resend_snapshot(subscriber, self.screen_snapshot(screen))
+
+    def connections(self, kind: str, key: str | None = None) -> int:
+        return self._hub.count(kind, key)
+
+
+class TicketFeed:
+    """One phone's feed; it follows its ticket to the new queue when transferred."""
+
+    def __init__(self, reader: Reader, hub: Hub, ticket: Ticket):
+        self.reader = reader
+        self.hub = hub
+        self.ticket = ticket
+        self.last_view: dict | None = None  # the `ticket` this phone was last sent
+        self.last_sent_seq: int | None = None
+        self.subscriber = hub.subscribe(self._topics(), kind="ticket", key=ticket.number, snapshot=self._snapshot())
+
+    def _topics(self) -> list[str]:
+        return [Topic.ticket(self.ticket.token), Topic.service(self.ticket.service)]
+
+    def _snapshot(self) -> dict:
+        return {
+            "type": "snapshot",
+            "site": views.site_view(self.reader.config),
+            "ticket": self.reader.public_ticket(self.ticket),
+            "server_time": self.reader.now().isoformat(),
+        }
+
+    def shape_text(self, text: str) -> str | None:
+        """The pushed message as this visitor sees it; moves to the new queue after a transfer.
+
+        None when it would show nothing new: most queue changes are tickets issued behind
+        this one, and with hundreds of phones in a hall they are most of the traffic.
+        """
+        message = json.loads(text)
+        shaped = self._shape(message)
+        if message.get("type") == "ticket" and Topic.service(self.ticket.service) not in self.subscriber.topics:
+            self.hub.retopic(self.subscriber, self._topics())
+        if shaped.get("type") == "waiting" and shaped.get("ticket") == self.last_view:
+            return None
+        if "prev_seq" in shaped and self.last_sent_seq is not None and shaped.get("type") != "snapshot":
+            shaped["prev_seq"] = self.last_sent_seq  # the chain runs over what was sent
+        self.last_sent_seq = shaped.get("seq", self.last_sent_seq)
+        self.last_view = shaped.get("ticket", self.last_view)
+        return json.dumps(shaped, ensure_ascii=False, separators=(",", ":"))
+
+    def _shape(self, message: dict) -> dict:
+        """Recompute this visitor's view (notably `ahead`) from the hall's state at send time."""
+        kind = message.get("type")
+        if kind not in ("ticket", "call", "waiting"):
+            return message
+        latest = self.reader.live_ticket(self.ticket.id)
+        if latest is not None:
+            self.ticket = latest
+        shaped = {k: message[k] for k in ("seq", "prev_seq", "type") if k in message}
+        shaped["ticket"] = self.reader.public_ticket(self.ticket)
+        if kind == "call":
+            shaped["call"] = views.phone_call(message["call"])
+        return shaped
