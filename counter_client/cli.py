@@ -8,7 +8,10 @@ import sys
 
 import click
 
-from .oneshot import ACTION_TYPES, call_once, error
+from display_server.contract import Action, error_body
+
+from .oneshot import VERBS, call_once
+from .rules import typed_number
 from .tokens import stored_token
 
 SERVER = click.option("--server", required=True, help="Server address, e.g. http://192.168.1.10:8000")
@@ -35,7 +38,7 @@ def counter(server: str, counter_id: str, token: str | None, on_top: bool, save_
 
 
 @click.command()
-@click.argument("action", type=click.Choice(sorted(ACTION_TYPES)))
+@click.argument("action", type=click.Choice(sorted(VERBS)))
 @SERVER
 @COUNTER
 @TOKEN
@@ -52,14 +55,17 @@ def call(action: str, server: str, counter_id: str, token: str | None, service: 
 
 def _run_call(action: str, server: str, counter_id: str, token: str | None, service: str | None,
               number: str | None, timeout: float) -> dict:
+    kind = VERBS[action]
+    if kind is Action.TRANSFER and not service:
+        return error_body("bad_request", "transfer needs --service")
+    if kind is Action.CALL:
+        number = typed_number(number)
+        if number is None:
+            return error_body("bad_request", "call needs --number, a ticket number such as A-012")
     fields = {k: v for k, v in (("service", service), ("number", number)) if v}
-    if action == "transfer" and not service:
-        return error("bad_request", "transfer needs --service")
-    if action == "call" and not number:
-        return error("bad_request", "call needs --number")
     token = resolve_token(server, counter_id, token)
     if token is None:
         if not sys.stdin.isatty():
-            return error("unauthorized", "no token: pass --token or set ANTRIAN_COUNTER_TOKEN")
+            return error_body("unauthorized", "no token: pass --token or set ANTRIAN_COUNTER_TOKEN")
         token = click.prompt(f"Token {counter_id}", hide_input=True, err=True)
-    return asyncio.run(call_once(server, counter_id, token, ACTION_TYPES[action], fields, timeout))
+    return asyncio.run(call_once(server, counter_id, token, kind, fields, timeout))

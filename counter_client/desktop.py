@@ -12,10 +12,12 @@ import tkinter as tk
 from dataclasses import replace
 from tkinter import simpledialog
 
+from display_server.contract import ACTION_LABELS, Action
+
 from .protocol import Event, Fatal, Link, Reply, View
-from .rules import PressGuard, needs_skip_instead
+from .rules import PressGuard, needs_skip_instead, typed_number
 from .session import CounterSession, SessionThread
-from .texts import ACTION_LABELS, RECALL_LIMIT, ack_text, detail_text, error_text, link_text
+from .texts import BAD_NUMBER, RECALL_LIMIT, ack_text, detail_text, error_text, link_text
 from .tokens import outbox_path, store_token
 
 POLL_MS = 30
@@ -27,16 +29,16 @@ WARN = "#ffb347"
 
 # Every action has function keys, letters and keypad keys (with NumLock on and off), so a
 # cheap USB keypad or a foot switch sending KP_Enter works as well as the keyboard.
-SHORTCUTS: dict[str, tuple[str, ...]] = {
-    "call_next": ("Return", "KP_Enter", "KP_Add", "F1", "n", "N", "KP_1", "KP_End"),
-    "recall": ("F2", "r", "R", "KP_0", "KP_Insert", "KP_2", "KP_Down"),
-    "skip": ("F3", "l", "L", "KP_Subtract", "KP_3", "KP_Next"),
-    "finish": ("F4", "s", "S", "KP_Decimal", "KP_Delete", "KP_4", "KP_Left"),
-    "transfer": ("F5", "a", "A", "KP_Divide", "KP_5", "KP_Begin"),
-    "call": ("F6", "p", "P", "KP_Multiply", "KP_6", "KP_Right"),
+SHORTCUTS: dict[Action, tuple[str, ...]] = {
+    Action.CALL_NEXT: ("Return", "KP_Enter", "KP_Add", "F1", "n", "N", "KP_1", "KP_End"),
+    Action.RECALL: ("F2", "r", "R", "KP_0", "KP_Insert", "KP_2", "KP_Down"),
+    Action.SKIP: ("F3", "l", "L", "KP_Subtract", "KP_3", "KP_Next"),
+    Action.FINISH: ("F4", "s", "S", "KP_Decimal", "KP_Delete", "KP_4", "KP_Left"),
+    Action.TRANSFER: ("F5", "a", "A", "KP_Divide", "KP_5", "KP_Begin"),
+    Action.CALL: ("F6", "p", "P", "KP_Multiply", "KP_6", "KP_Right"),
 }
-HINTS = {"call_next": "Enter / F1", "recall": "F2 / 0", "skip": "F3 / −", "finish": "F4 / ,",
-         "transfer": "F5 / ÷", "call": "F6 / ×"}
+HINTS: dict[Action, str] = {Action.CALL_NEXT: "Enter / F1", Action.RECALL: "F2 / 0", Action.SKIP: "F3 / −",
+                            Action.FINISH: "F4 / ,", Action.TRANSFER: "F5 / ÷", Action.CALL: "F6 / ×"}
 
 
 class CounterWindow:
@@ -100,7 +102,7 @@ class CounterWindow:
 
     # --- presses -------------------------------------------------------------------------
 
-    def press(self, action: str) -> None:
+    def press(self, action: Action) -> None:
         if self.view.link is Link.FAILED:
             return
         if needs_skip_instead(action, self.view):
@@ -115,14 +117,23 @@ class CounterWindow:
         self.view = _with_pending(self.view, action)  # mark at once; the session's view follows
         self._render()
 
-    def _ask_fields(self, action: str) -> dict | None:
-        if action == "call":
-            number = simpledialog.askstring("Panggil Nomor", "Nomor antrean (mis. A-012):", parent=self.root)
-            return {"number": number.strip()} if number and number.strip() else None
-        if action == "transfer":
+    def _ask_fields(self, action: Action) -> dict | None:
+        if action is Action.CALL:
+            return self._ask_number()
+        if action is Action.TRANSFER:
             service = self._pick_service()
             return {"service": service} if service else None
         return {}
+
+    def _ask_number(self) -> dict | None:
+        typed = simpledialog.askstring(ACTION_LABELS[Action.CALL], "Nomor antrean (mis. A-012):", parent=self.root)
+        if not typed or not typed.strip():
+            return None
+        number = typed_number(typed)
+        if number is None:
+            self._say(BAD_NUMBER.format(text=typed.strip()), error=True)
+            return None
+        return {"number": number}
 
     def _pick_service(self) -> str | None:
         current = (self.view.current or {}).get("service")
@@ -130,8 +141,8 @@ class CounterWindow:
         if not choices:
             return None
         lines = "\n".join(f"{i}. {name}" for i, (_, name) in enumerate(choices, 1))
-        answer = simpledialog.askinteger("Alihkan", f"Alihkan ke layanan:\n{lines}", parent=self.root,
-                                         minvalue=1, maxvalue=len(choices))
+        answer = simpledialog.askinteger(ACTION_LABELS[Action.TRANSFER], f"Alihkan ke layanan:\n{lines}",
+                                         parent=self.root, minvalue=1, maxvalue=len(choices))
         return choices[answer - 1][0] if answer else None
 
     def change_token(self) -> None:
@@ -169,7 +180,7 @@ class CounterWindow:
         label.pack(fill="x")
         return label
 
-    def _build_buttons(self) -> dict[str, tk.Button]:
+    def _build_buttons(self) -> dict[Action, tk.Button]:
         frame = tk.Frame(self.root, bg=BACKGROUND)
         frame.pack(fill="both", expand=True, pady=(8, 0))
         buttons = {}
@@ -207,7 +218,7 @@ class CounterWindow:
         self.pending_label.config(text="⏳ menunggu konfirmasi server…" if view.pending else "")
         self.waiting_label.config(text=f"Menunggu: {view.waiting}")
         self.root.title(f"{number} — {counter.get('name', self.counter_id)} — Antrian")
-        self.buttons["skip"].config(bg=WARN if view.recall_limit_reached else self._default_bg)
+        self.buttons[Action.SKIP].config(bg=WARN if view.recall_limit_reached else self._default_bg)
         if view.link is Link.FAILED:
             self.token_button.pack(pady=(6, 0))
         else:
@@ -215,7 +226,7 @@ class CounterWindow:
 
     @property
     def _default_bg(self) -> str:
-        return self.buttons["call_next"].cget("bg")
+        return self.buttons[Action.CALL_NEXT].cget("bg")
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message_label.config(text=text, fg=WARN if error else FOREGROUND)
@@ -234,8 +245,8 @@ def ticket_info(view: View) -> str:
     return text
 
 
-def _with_pending(view: View, action: str) -> View:
-    return replace(view, pending=view.pending + (action,))
+def _with_pending(view: View, action: Action) -> View:
+    return replace(view, pending=view.pending + (str(action),))
 
 
 def ask_token(root: tk.Tk, counter_id: str) -> str | None:

@@ -14,8 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
-ACTIONS = ("call_next", "recall", "skip", "finish", "transfer", "call")
-FATAL_CODES = frozenset({"unauthorized", "unknown_counter"})
+from display_server.contract import ACTIONS, FATAL_CODES, Action, missed_messages
 
 
 class Link(str, Enum):
@@ -154,10 +153,10 @@ class CounterProtocol:
 
     # --- what the UI calls ---------------------------------------------------------------
 
-    def submit(self, kind: str, **fields: str) -> Command:
+    def submit(self, kind: Action | str, **fields: str) -> Command:
         if kind not in ACTIONS:
             raise ValueError(f"unknown action {kind!r}")
-        command = Command(self.new_id(), kind, dict(fields))
+        command = Command(self.new_id(), str(kind), dict(fields))
         self.outbox[command.id] = command
         if self.view.link is Link.ONLINE:
             self._send(command)
@@ -230,10 +229,10 @@ class CounterProtocol:
         self._to_send.append(command.message())
 
     def _check_sequence(self, message: dict) -> None:
-        seq, prev_seq = message.get("seq"), message.get("prev_seq")
+        seq = message.get("seq")
         if not isinstance(seq, int):
-            return
-        if self._last_seq is not None and prev_seq != self._last_seq:
+            return  # a reply to this client's own request: not part of the push chain
+        if missed_messages(self._last_seq, message):
             self._to_send.append({"type": "state"})  # a lost push: take a fresh snapshot
         self._last_seq = seq
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from display_server.contract import CALL_ACTIONS, Action, parse_number
+
 from .protocol import View
 
 GUARD_SECONDS = 0.8
-CALLS = frozenset({"call_next", "call"})
 
 
 class PressGuard:
@@ -25,7 +26,7 @@ class PressGuard:
         last = self._last.get(action)
         if last is not None and now - last < self.guard_seconds:
             return False
-        if action in pending or (action in CALLS and CALLS.intersection(pending)):
+        if action in pending or (action in CALL_ACTIONS and CALL_ACTIONS.intersection(pending)):
             return False
         self._last[action] = now
         return True
@@ -33,4 +34,10 @@ class PressGuard:
 
 def needs_skip_instead(action: str, view: View) -> bool:
     """After `recall_limit` recalls the counter proposes Lewati (no-show) instead of another recall."""
-    return action == "recall" and view.recall_limit_reached
+    return action == Action.RECALL and view.recall_limit_reached
+
+
+def typed_number(text: str | None) -> str | None:
+    """A ticket number as typed for Panggil Nomor (`a12`, `A-012`) -> `A-12`; None when it is not one."""
+    parsed = parse_number(text or "")
+    return str(parsed) if parsed else None

@@ -14,14 +14,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import websockets
+
+from display_server.contract import PING_SECONDS, SILENCE_SECONDS, Action, Backoff
 
 from .protocol import Command, CounterProtocol, Event, Fatal, Link, Reply, View
 
@@ -44,19 +44,6 @@ def counter_url(server: str) -> str:
     return urlunsplit((scheme, parts.netloc, path, "", ""))
 
 
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Exponential backoff with jitter, so a hall's counters do not all reconnect in step."""
-
-    base: float = 0.25
-    cap: float = 10.0
-    rng: Callable[[], float] = random.random
-
-    def delay(self, attempt: int) -> float:
-        ceiling = min(self.cap, self.base * 2 ** min(attempt, 30))
-        return ceiling / 2 + ceiling / 2 * self.rng()
-
-
 class SessionFailed(Exception):
     def __init__(self, code: str, message: str = ""):
         super().__init__(f"{code}: {message}")
@@ -74,7 +61,8 @@ class CounterSession:
         on_change: ViewListener | None = None,
         on_event: EventListener | None = None,
         backoff: Backoff = Backoff(),
-        ping_interval: float = 5.0,
+        ping_interval: float = PING_SECONDS,
+        silence: float = SILENCE_SECONDS,
         open_timeout: float = 5.0,
         outbox_path: Path | None = None,
     ):
@@ -84,6 +72,9 @@ class CounterSession:
         self.on_event = on_event
         self.backoff = backoff
         self.ping_interval = ping_interval
+        # websockets pings every ping_interval; a pong still missing when `silence` has passed
+        # since the last one means the link is dead (the contract's rule for every client)
+        self.ping_timeout = max(silence - ping_interval, ping_interval)
         self.open_timeout = open_timeout
         self._waiters: dict[str, asyncio.Future[Reply]] = {}
         self._wake = asyncio.Event()
@@ -101,14 +92,14 @@ class CounterSession:
 
     # --- commands ------------------------------------------------------------------------
 
-    def submit(self, kind: str, **fields: str) -> Command:
+    def submit(self, kind: Action | str, **fields: str) -> Command:
         """Queue a command (sent now if online, else on the next welcome). Call in the loop."""
         command = self.protocol.submit(kind, **fields)
         self._wake.set()
         self._changed()
         return command
 
-    async def command(self, kind: str, **fields: str) -> Reply:
+    async def command(self, kind: Action | str, **fields: str) -> Reply:
         """Submit and wait for the reply; raises SessionFailed when the session dies for good."""
         command = self.submit(kind, **fields)
         future = self._waiters[command.id] = asyncio.get_running_loop().create_future()
@@ -155,7 +146,7 @@ class CounterSession:
     async def _serve_one_connection(self) -> None:
         async with websockets.connect(
             self.url, open_timeout=self.open_timeout, ping_interval=self.ping_interval,
-            ping_timeout=self.ping_interval, close_timeout=1,
+            ping_timeout=self.ping_timeout, close_timeout=1,
         ) as socket:
             self._socket = socket
             self.protocol.connection_made()
@@ -257,7 +248,7 @@ class SessionThread:
         self._ready.wait(5)
         return self
 
-    def submit(self, kind: str, **fields: str) -> None:
+    def submit(self, kind: Action | str, **fields: str) -> None:
         self._loop.call_soon_threadsafe(lambda: self.session.submit(kind, **fields))
 
     def stop(self, timeout: float = 3.0) -> None:
@@ -275,4 +266,4 @@ class SessionThread:
             self._loop.close()
 
 
-__all__ = ["Backoff", "CounterSession", "Fatal", "Reply", "SessionFailed", "SessionThread", "counter_url"]
+__all__ = ["CounterSession", "Fatal", "Reply", "SessionFailed", "SessionThread", "counter_url"]

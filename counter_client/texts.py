@@ -1,40 +1,20 @@
-"""Indonesian text for the counter UIs (code and logs stay English)."""
+"""Indonesian text that is the counter UI's own (code and logs stay English).
+
+Action labels and error texts are the contract's (`display_server.contract`), shared with the
+web counter; only the link state, the ack lines and the counter's own hints live here.
+"""
 
 from __future__ import annotations
 
+from display_server.contract import Action, error_text
+
 from .protocol import Link, View
 
-ACTION_LABELS = {
-    "call_next": "Panggil Berikutnya",
-    "recall": "Panggil Ulang",
-    "skip": "Lewati",
-    "finish": "Selesai",
-    "transfer": "Alihkan",
-    "call": "Panggil Nomor",
-}
-
-ERRORS = {
-    "unauthorized": "Gagal: token salah",
-    "unknown_counter": "Gagal: loket tidak dikenal",
-    "unreachable": "Server tidak dapat dihubungi",
-    "queue_empty": "Tidak ada antrean",
-    "ticket_taken": "Nomor sudah dipanggil loket lain",
-    "ticket_not_found": "Nomor antrean tidak ditemukan",
-    "no_current_ticket": "Belum ada nomor yang dipanggil",
-    "wrong_service": "Nomor itu bukan layanan loket ini",
-    "same_service": "Nomor sudah berada di layanan itu",
-    "unknown_service": "Layanan tidak dikenal",
-    "bad_request": "Permintaan tidak lengkap",
-}
+__all__ = ["BAD_NUMBER", "NO_TICKET", "RECALL_LIMIT", "ack_text", "detail_text", "error_text", "link_text"]
 
 RECALL_LIMIT = "Sudah dipanggil {recalls} kali. Tekan Lewati bila pengunjung tidak hadir."
+BAD_NUMBER = "Nomor “{text}” tidak dikenali (contoh: A-012)"
 NO_TICKET = "—"
-
-
-def error_text(code: str | None, message: str = "") -> str:
-    if code in ERRORS:
-        return ERRORS[code]
-    return message or f"Gagal ({code})"
 
 
 def link_text(view: View) -> str:
@@ -53,17 +33,21 @@ def link_text(view: View) -> str:
 def detail_text(view: View) -> str:
     """A second line under the link state: why it is not connected."""
     if view.link in (Link.CONNECTING, Link.RECONNECTING) and view.failures >= 2:
-        return ERRORS["unreachable"]
+        return error_text("unreachable")
     return ""
 
 
 def ack_text(action: str, ticket: dict | None) -> str:
     number = (ticket or {}).get("number", "")
-    return {
-        "call_next": f"Memanggil {number}",
-        "call": f"Memanggil {number}",
-        "recall": f"Panggil ulang {number}",
-        "skip": f"{number} dilewati (tidak hadir)",
-        "finish": f"{number} selesai dilayani",
-        "transfer": f"{number} dialihkan",
-    }.get(action, "OK")
+    match action:
+        case Action.CALL_NEXT | Action.CALL:
+            return f"Memanggil {number}"
+        case Action.RECALL:
+            return f"Panggil ulang {number}"
+        case Action.SKIP:
+            return f"{number} dilewati (tidak hadir)"
+        case Action.FINISH:
+            return f"{number} selesai dilayani"
+        case Action.TRANSFER:
+            return f"{number} dialihkan"
+    return "OK"

@@ -71,3 +71,9 @@ def test_a_saved_token_is_used_and_kept_private(server, tmp_path):
     code, reply = antrian("call", "next", "--server", server.url, "--counter", "loket-1",
                           env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)})
     assert code == 0 and reply["ticket"]["number"] == "A-001"
+
+
+def test_a_number_that_is_not_a_ticket_number_is_refused_before_connecting():
+    code, reply = antrian("call", "call", "--number", "12-A", "--server", f"http://127.0.0.1:{free_port()}",
+                          "--counter", "loket-1", "--token", "t")
+    assert code == 1 and reply["error"]["code"] == "bad_request"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 
 from counter_client.protocol import CounterProtocol, Fatal, Link, Reply
-from counter_client.rules import PressGuard, needs_skip_instead
-from counter_client.session import Backoff, counter_url
-from counter_client.texts import error_text, link_text
+from counter_client.rules import PressGuard, needs_skip_instead, typed_number
+from counter_client.session import CounterSession, counter_url
+from counter_client.texts import ack_text, detail_text, error_text, link_text
+from display_server.contract import PING_SECONDS, SILENCE_SECONDS, Action, Backoff
 
 
 def counter_view(current: dict | None = None, waiting: int = 0, recall_limit: int = 3) -> dict:
@@ -113,6 +114,14 @@ def test_a_gap_in_pushes_asks_for_a_fresh_state():
     assert protocol.data_to_send() == [{"type": "state"}]
 
 
+def test_a_filtered_gap_in_seq_is_not_a_loss_and_replies_are_off_the_chain():
+    protocol = online()
+    protocol.receive({"type": "waiting", "seq": 15, "prev_seq": 10, "service": "ktp", "waiting": 1})
+    protocol.receive({"type": "pong"})
+    protocol.receive({"type": "counter", "seq": 18, "prev_seq": 15, "counter": counter_view()})
+    assert protocol.data_to_send() == []
+
+
 def test_restored_commands_keep_their_ids():
     protocol = new_protocol()
     saved = online().submit("call_next")
@@ -144,6 +153,27 @@ def test_recall_limit_proposes_skip():
     protocol.receive({"type": "counter", "seq": 12, "prev_seq": 11,
                       "counter": counter_view(current | {"recalls": 3})})
     assert needs_skip_instead("recall", protocol.view)
+
+
+def test_a_typed_number_follows_the_contract_grammar():
+    assert typed_number(" a12 ") == "A-12" and typed_number("A-012") == "A-012" and typed_number("7") == "7"
+    assert typed_number("12-A") is None and typed_number("") is None and typed_number(None) is None
+
+
+def test_texts_for_acks_and_a_link_that_keeps_failing():
+    assert ack_text(Action.CALL_NEXT, {"number": "A-001"}) == "Memanggil A-001"
+    assert ack_text("skip", {"number": "A-001"}) == "A-001 dilewati (tidak hadir)"
+    protocol = new_protocol()
+    protocol.connection_lost()
+    assert detail_text(protocol.view) == ""
+    protocol.connection_lost()
+    assert detail_text(protocol.view) == "Server tidak dapat dihubungi"
+
+
+def test_the_session_keeps_the_contract_policy_by_default():
+    session = CounterSession("h:1", "loket-1", "t")
+    assert session.backoff == Backoff() and session.ping_interval == PING_SECONDS
+    assert session.ping_interval + session.ping_timeout == SILENCE_SECONDS
 
 
 def test_backoff_grows_with_jitter_and_is_capped():

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from counter_client.protocol import Link
-from counter_client.session import Backoff, CounterSession, SessionFailed
+from counter_client.session import CounterSession, SessionFailed
+from display_server.contract import Backoff
 from tests.support.hall_config import test_config_text, token_for
 
 from .helpers import called_by, issue, tickets, until
