@@ -23,7 +23,11 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, config_path: Path, data_dir: Path, port: int | None = None, log_path: Path | None = None):
+    def __init__(
+        self, config_path: Path, data_dir: Path, port: int | None = None, log_path: Path | None = None,
+        cwd: Path | None = None,
+    ):
+        self.cwd = cwd  # the folder the server is started from (default: the test run's)
         self.config_path = config_path
         self.data_dir = data_dir
         self.port = port or free_port()
@@ -43,7 +47,7 @@ class ServerProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "display_server", "serve", "--config", str(self.config_path),
              "--port", str(self.port), "--data", str(self.data_dir)],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=self.cwd,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
