@@ -36,6 +36,7 @@ from .store import Reply, Store
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+Acknowledge = Callable[[dict], None]
 RECENT_CALLS_KEPT = views.RECENT_CALLS_SHOWN
 PREWARM_AHEAD = 10  # numbers ahead of each service's queue the voice may prepare while idle
 REPLIES_KEPT = timedelta(days=2)
@@ -143,7 +144,11 @@ class Hall:
 
     # --- counters ----------------------------------------------------------------------
 
-    async def command(self, counter_id: str, action: str, request_id: str, **args: str) -> dict:
+    async def command(
+        self, counter_id: str, action: str, request_id: str, *, acknowledge: Acknowledge | None = None, **args: str
+    ) -> dict:
+        """Carry out a counter's command; its reply. ACKNOWLEDGE, when given, is handed the reply
+        the moment it is committed, before the fan-out to the screens (the counter is told first)."""
         counter = self.config.counter(counter_id)
         if counter is None:
             raise CommandError("unknown_counter", f"no counter {counter_id!r}")
@@ -155,7 +160,7 @@ class Hall:
                 return earlier
             await self._roll_over_if_new_day()
             decision = self._decide(counter, action, args)
-            return await self._carry_out(decision, scope=scope, request_id=request_id)
+            return await self._carry_out(decision, scope=scope, request_id=request_id, acknowledge=acknowledge)
 
     def _decide(self, counter: Counter, action: str, args: dict) -> engine.Decision:
         now, state = self.clock(), self.state
@@ -182,7 +187,9 @@ class Hall:
 
     # --- the one path ------------------------------------------------------------------
 
-    async def _carry_out(self, decision: engine.Decision, *, scope: str, request_id: str | None) -> dict:
+    async def _carry_out(
+        self, decision: engine.Decision, *, scope: str, request_id: str | None, acknowledge: Acknowledge | None = None
+    ) -> dict:
         if isinstance(decision, Rejection):
             raise CommandError(decision.code, decision.message)
         call = self._call_view(decision.call) if decision.call else None
@@ -191,6 +198,8 @@ class Hall:
         stored_reply = Reply(scope, request_id, reply, self.clock()) if request_id else None
         seq = await self.store.commit(decision, data, stored_reply)
         self.state.apply(decision)
+        if acknowledge is not None:
+            acknowledge(reply)
         self._publish(decision, call, seq)
         if call is not None:
             self.announcer.announce(call["text"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
@@ -11,7 +12,7 @@ from starlette.websockets import WebSocket
 from ..config import Counter
 from ..contract import ACTIONS, MAX_REQUEST_ID, error_message
 from ..hall import CommandError
-from .connection import BadMessage, accept_from_allowed_origin, parse_message, refuse, run_connection
+from .connection import BadMessage, accept_from_allowed_origin, parse_message, refuse, run_connection, send_direct
 from .context import Context, context
 from .requests import CounterCommand, validate
 from .security import tokens_equal
@@ -19,6 +20,7 @@ from .security import tokens_equal
 log = logging.getLogger(__name__)
 
 HELLO_TIMEOUT = 10.0
+Send = Callable[[dict], None]
 
 
 async def counter_socket(websocket: WebSocket) -> None:
@@ -32,7 +34,7 @@ async def counter_socket(websocket: WebSocket) -> None:
     subscriber = ctx.reader.follow_counter(counter)
 
     async def handle(message: dict) -> dict | None:
-        return await _handle_command(ctx, counter.id, message)
+        return await _handle_command(ctx, counter.id, message, lambda reply: send_direct(subscriber, reply))
 
     await run_connection(websocket, subscriber, ctx.reader.unfollow, handle, security.max_message_bytes)
 
@@ -62,7 +64,7 @@ async def _authenticate(websocket: WebSocket, ctx: Context) -> Counter | None:
     return counter
 
 
-async def _handle_command(ctx: Context, counter_id: str, message: dict) -> dict | None:
+async def _handle_command(ctx: Context, counter_id: str, message: dict, send: Send) -> dict | None:
     kind = message["type"]
     if kind == "ping":
         return {"type": "pong"}
@@ -77,14 +79,23 @@ async def _handle_command(ctx: Context, counter_id: str, message: dict) -> dict 
     command = validate(CounterCommand, message)
     if isinstance(command, str):
         return error_message("bad_request", command, request_id)
+    sent = False
+
+    def acknowledge(reply: dict) -> None:  # committed: the counter hears before the screens do
+        nonlocal sent
+        sent = True
+        send({"type": "ack", **reply})
+
     try:
-        reply = await ctx.hall.command(counter_id, command.type, command.id, **command.args())
+        reply = await ctx.hall.command(counter_id, command.type, command.id, acknowledge=acknowledge, **command.args())
     except CommandError as exc:
         return error_message(exc.code, exc.message, request_id)
     except Exception:  # e.g. the disk is full: nothing was acknowledged, the client may retry
         log.exception("command %s from counter %s failed", kind, counter_id)
+        if sent:  # committed and acknowledged; only the fan-out failed
+            return None
         return error_message("internal_error", "the server could not save this; try again", request_id)
-    return {"type": "ack", **reply}
+    return None if sent else {"type": "ack", **reply}  # a retried id: the stored ack
 
 
 routes = [WebSocketRoute("/ws/counter", counter_socket)]
