@@ -1,23 +1,37 @@
 """Spoken announcements: the Indonesian sentence for a call, and its WAV (chime + speech).
 
-`audio.Announcer` is what the server uses; `audio.text.sentence` builds the words alone.
+What the server uses:
+
+- `SpokenCall`: one call as the voice reads it (the server builds it from its config);
+- `Voice`: the `[voice]` settings (a pydantic model the server's config embeds);
+- `sentence(call, voice)`: the exact words, pure;
+- `Announcer`: the sentence, the WAV's key, the WAV itself (speech worker, chime, cache).
+
+The voice imports nothing of the server but its wire contract (`display_server.contract`).
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .announcer import Announcer
+    from .call import SpokenCall
+    from .settings import Voice
+    from .text import sentence
 
-__all__ = ["Announcer"]
+__all__ = ["Announcer", "SpokenCall", "Voice", "sentence"]
+
+# Imported on first use, so the worker process (`python -m antrian_voice.worker`) does not load
+# pydantic or the announcer just to speak.
+_EXPORTS = {"Announcer": ".announcer", "SpokenCall": ".call", "Voice": ".settings", "sentence": ".text"}
 
 
 def __getattr__(name: str) -> Any:
-    # Imported lazily so the worker process (`python -m antrian_voice.worker`) does not load the
-    # config model and pydantic just to speak.
-    if name == "Announcer":
-        from .announcer import Announcer
-
-        return Announcer
-    raise AttributeError(f"module 'audio' has no attribute {name!r}")
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value

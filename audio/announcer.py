@@ -1,76 +1,53 @@
-"""The announcer the server uses: sentence -> cache key at once, WAV file soon after.
+"""The voice the server uses: a call's words and its WAV's key at once, the WAV soon after.
 
-    announcer = Announcer(config, data_dir)
+    announcer = Announcer(config.voice, data_dir)
     await announcer.start()
-    text = announcer.sentence("A-123", "loket-3")
-    key = announcer.request(text)           # never blocks; publish f"/audio/{key}.wav" now
-    path = await announcer.wav(key)         # the GET /audio/{key}.wav route awaits this
+    text = announcer.sentence(call)     # pure: the words the screens show
+    key = announcer.key(text)           # pure, a hash: publish f"/audio/{key}.wav" with the call
+    announcer.announce(text)            # once the call is committed; never blocks
+    path = await announcer.wav(key)     # the GET /audio/{key}.wav route awaits this
+    announcer.prewarm(upcoming)         # a callable of the calls likely next; used only when idle
 
-Synthesis runs in one worker process (`audio.worker`) fed by one supervisor thread, so
-neither a crash nor a hang of eSpeak can stall the event loop. The supervisor notices a
-dead worker (end of its pipe) or a hung one (no reply within `job_timeout`), logs why,
-starts a new one and retries the job once.
+Synthesis runs in one worker process (`antrian_voice.worker`), at a lower CPU priority, fed by
+one supervisor thread, so neither a crash nor a hang of eSpeak can stall the event loop. The
+supervisor notices a dead worker (end of its pipe) or a hung one (no reply within
+`job_timeout`), logs why, starts a new one and retries the job once.
+
+A call always goes first. The prewarm plan is drawn from only while no call is queued and
+no call was announced in the last `idle_after_call` seconds; a candidate built while a call
+arrived is put back. At most the one prewarm job already in the worker (tens of ms) runs
+ahead of a call.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
-import os
-import re
-import selectors
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from display_server.config.model import Config
-from display_server.engine.tickets import format_number
+from . import cache, text
+from .cache import Settings, cache_key
+from .call import SpokenCall
+from .prewarm import Plan, Upcoming
+from .process import WORKER_NICE, WorkerDied, WorkerHung, WorkerProcess, worker_command
 
-from . import sound, text
+if TYPE_CHECKING:
+    from .settings import Voice
 
 log = logging.getLogger("antrian.audio")
 
-KEY_LENGTH = 24
-_KEY = re.compile(rf"^[0-9a-f]{{{KEY_LENGTH}}}$")
 _PENDING, _READY, _FAILED = "pending", "ready", "failed"
-PREWARM_AHEAD = 10
 _STATUS_LIMIT = 50_000
+IDLE_AFTER_CALL = 0.5  # seconds: the server is pushing the call to every screen meanwhile
+PRUNE_EVERY = 200  # jobs
 
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything besides the text that changes the sound, hence part of the cache key."""
-
-    enabled: bool
-    voice: str
-    rate: int
-    pitch: int
-    volume: float
-    chime: bool
-    closing: bool
-
-    @classmethod
-    def of(cls, config: Config) -> Settings:
-        v = config.voice
-        return cls(v.enabled, v.voice, v.rate, v.pitch, v.volume, v.chime, v.closing_tone)
-
-
-def cache_key(text_: str, settings: Settings) -> str:
-    payload = json.dumps(
-        [sound.SOUND_VERSION, text_, settings.voice, settings.rate, settings.pitch,
-         round(settings.volume, 3), settings.chime, settings.closing],
-        ensure_ascii=False,
-    )  # fmt: skip
-    return hashlib.sha256(payload.encode()).hexdigest()[:KEY_LENGTH]
+__all__ = ["Announcer", "Settings", "Upcoming", "cache_key"]
 
 
 @dataclass
@@ -81,181 +58,41 @@ class _Job:
     prewarm: bool = False
 
 
-class _WorkerDied(Exception):
-    pass
-
-
-class _WorkerHung(Exception):
-    pass
-
-
-class _Worker:
-    """One `python -m antrian_voice.worker` child and a line reader with deadlines."""
-
-    def __init__(self, startup_timeout: float):
-        self.proc = subprocess.Popen(
-            # -P: the working folder is not put on sys.path, so a user's `antrian_voice.py` there
-            # cannot stand in for the worker.
-            [sys.executable, "-P", "-m", "antrian_voice.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            start_new_session=True,  # a Ctrl-C in the terminal reaches the server, not the worker
-        )
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self._out = self.proc.stdout.fileno()
-        self._buffer = b""
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(self._out, selectors.EVENT_READ)
-        try:
-            hello = self.read(startup_timeout)
-            if not hello.get("ready"):
-                raise _WorkerDied(f"unexpected greeting {hello!r}")
-        except BaseException:
-            self.kill()
-            raise
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def send(self, message: dict[str, Any]) -> None:
-        assert self.proc.stdin is not None
-        try:
-            self.proc.stdin.write(json.dumps(message).encode() + b"\n")
-            self.proc.stdin.flush()
-        except (BrokenPipeError, ValueError, OSError) as exc:
-            raise _WorkerDied(f"cannot write to it ({exc})") from exc
-
-    def read(self, timeout: float) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0 or not self._selector.select(left):
-                raise _WorkerHung(f"no answer within {timeout:g} s")
-            chunk = os.read(self._out, 65536)
-            if not chunk:
-                raise _WorkerDied(self.exit_reason())
-            self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return json.loads(line)
-
-    def exit_reason(self) -> str:
-        try:
-            code = self.proc.wait(timeout=1.0)
-        except subprocess.TimeoutExpired:
-            return "its pipe closed"
-        if code < 0:
-            try:
-                return f"killed by {signal.Signals(-code).name}"
-            except ValueError:
-                return f"killed by signal {-code}"
-        return f"exited with code {code}"
-
-    def close(self, grace: float = 2.0) -> None:
-        if self.proc.poll() is None:
-            try:
-                self.send({"op": "quit"})
-                self.proc.wait(timeout=grace)
-            except (_WorkerDied, subprocess.TimeoutExpired):
-                pass
-        self.kill()
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        try:
-            self.proc.wait(timeout=5.0)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a process that survives SIGKILL
-            log.error("audio worker %d did not exit after SIGKILL", self.proc.pid)
-        for stream in (self.proc.stdin, self.proc.stdout):
-            try:
-                if stream is not None:
-                    stream.close()
-            except OSError:
-                pass
-        self._selector.close()
-
-
-class _PrewarmPlan:
-    """Calls likely to come next, in the order they are likely to come; sentences built lazily."""
-
-    def __init__(self, config: Config, numbers: Mapping[str, int | str]):
-        self.config = config
-        self.settings = Settings.of(config)
-        self._calls: Iterator[tuple[str, str, str]] = self._expand(config, dict(numbers))
-        self._held: tuple[str, str] | None = None
-
-    @staticmethod
-    def _expand(config: Config, numbers: dict[str, int | str]) -> Iterator[tuple[str, str, str]]:
-        pairs = [(s, c) for c in config.counters for sid in c.services if (s := config.service(sid))]
-        for step in range(PREWARM_AHEAD):
-            for service, counter in pairs:
-                start = numbers.get(service.id)
-                if start is None:
-                    continue
-                number = ticket_after(service.prefix, start, step)
-                if number is not None:
-                    yield number, counter.id, service.id
-
-    def next(self) -> tuple[str, str] | None:
-        """(text, key) of the next prewarm candidate, or None when the plan is done."""
-        if self._held is not None:
-            held, self._held = self._held, None
-            return held
-        for number, counter_id, service_id in self._calls:
-            try:
-                sentence = text.sentence(self.config, number, counter_id, service_id=service_id)
-            except ValueError:
-                continue
-            return sentence, cache_key(sentence, self.settings)
-        return None
-
-    def hold(self, candidate: tuple[str, str]) -> None:
-        """Give CANDIDATE back; `next()` returns it again."""
-        self._held = candidate
-
-
-def ticket_after(prefix: str, start: int | str, step: int) -> str | None:
-    """The ticket STEP places after START, printed as the engine prints it ("A-009" -> "A-010")."""
-    if isinstance(start, int):
-        return format_number(prefix, start + step)
-    match = re.match(r"^(.*?)(\d+)\s*$", start)
-    if not match:
-        return None
-    head, digits = match.groups()
-    return f"{head}{int(digits) + step:0{len(digits)}d}"
-
-
 class Announcer:
     def __init__(
         self,
-        config: Config,
+        voice: Voice,
         data_dir: Path,
         *,
         job_timeout: float = 3.0,
         startup_timeout: float = 15.0,
-        prewarm_on_start: bool = True,
         cache_max_bytes: int = 512 * 1024 * 1024,
+        nice: int = WORKER_NICE,
+        idle_after_call: float = IDLE_AFTER_CALL,
+        command: Sequence[str] | None = None,
     ):
-        self._config = config
-        self._settings = Settings.of(config)
+        """COMMAND starts a worker (default: `python -m antrian_voice.worker --nice NICE`)."""
+        self._voice = voice
+        self._settings = Settings.of(voice)
         self.cache_dir = Path(data_dir) / "audio"
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.job_timeout = job_timeout
         self.startup_timeout = startup_timeout
         self.cache_max_bytes = cache_max_bytes
-        self._prewarm_on_start = prewarm_on_start
+        self.idle_after_call = idle_after_call
+        self.command = list(command) if command is not None else worker_command(nice)
 
         self._cond = threading.Condition()
-        self._queue: deque[_Job] = deque()
+        self._queue: deque[_Job] = deque()  # calls only; prewarm jobs come from the plan
         self._status: dict[str, str] = {}
         self._waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[Path | None]]]] = {}
-        self._plan: _PrewarmPlan | None = None
-        self._prewarm_numbers: dict[str, int | str] | None = None
+        self._upcoming: Upcoming | None = None
+        self._plan: Plan | None = None
+        self._last_call = float("-inf")  # time.monotonic() of the last announce()
         self._stopping = False
         self._stop_event = threading.Event()
         self._thread: threading.Thread | None = None
-        self._worker: _Worker | None = None
+        self._worker: WorkerProcess | None = None
         self._hang_next = 0.0
         self._since_prune = 0
         # Counters for tests and the bench: jobs the worker finished, restarts after a failure.
@@ -269,9 +106,6 @@ class Announcer:
             return
         self._stopping = False
         self._stop_event.clear()
-        if self._prewarm_on_start and self._prewarm_numbers is None:
-            # Until the server says where the day stands, assume it starts at ticket 1.
-            self.prewarm({s.id: 1 for s in self._config.services})
         self._thread = threading.Thread(target=self._supervise, name="antrian-audio", daemon=True)
         self._thread.start()
 
@@ -291,65 +125,64 @@ class Announcer:
                 self._resolve(key, None)
             self._queue.clear()
 
-    def update_config(self, config: Config) -> None:
+    def set_voice(self, voice: Voice) -> None:
+        """Takes effect for the next sentence and key; a voice change changes the keys, so files
+        made for the old voice are simply not used. The prewarm plan starts over in the new voice."""
         with self._cond:
-            self._config = config
-            self._settings = Settings.of(config)
-            self._plan = None
-            if self._prewarm_numbers is not None and config.voice.enabled:
-                self._plan = _PrewarmPlan(config, self._prewarm_numbers)
+            self._voice = voice
+            self._settings = Settings.of(voice)
+            self._plan = self._new_plan()
             self._cond.notify_all()
 
-    def prewarm(self, numbers: Mapping[str, int | str]) -> None:
-        """Synthesise, when idle, the next few calls of each service at each counter serving it.
+    @property
+    def voice(self) -> Voice:
+        return self._voice
 
-        NUMBERS maps a service id to the next ticket likely to be called (the first one
-        waiting), as a sequence (5 -> "A-005", the engine's format) or as printed
-        ("A-005"). Call it at start-up with the day's state and again whenever it moves on;
-        it replaces the previous plan, and files already cached are skipped.
-        """
-        with self._cond:
-            self._prewarm_numbers = dict(numbers)
-            self._plan = _PrewarmPlan(self._config, numbers) if self._settings.enabled else None
-            self._cond.notify_all()
+    # -- the call path: pure or non-blocking -----------------------------------------------
 
-    # -- the fast path ---------------------------------------------------------------------
+    def sentence(self, call: SpokenCall) -> str:
+        return text.sentence(call, self._voice)
 
-    def sentence(
-        self, number: str, counter_id: str, *, service_id: str | None = None, recall: bool = False
-    ) -> str:
-        return text.sentence(self._config, number, counter_id, service_id=service_id, recall=recall)
+    def key(self, text_: str) -> str:
+        """The WAV's key for TEXT in the current voice; '' when speech is off."""
+        settings = self._settings
+        return cache_key(text_, settings) if settings.enabled else ""
 
-    def request(self, text_: str) -> str:
+    def announce(self, text_: str) -> None:
+        """Queue the WAV of a committed call. Takes a lock for a few microseconds, touches no file;
+        the plan pauses until the call's job is done and the server has had a moment."""
         settings = self._settings
         if not settings.enabled:
-            return ""  # no audio: the call event carries `audio: null` (docs/protocol.md)
+            return
         key = cache_key(text_, settings)
         with self._cond:
-            state = self._status.get(key)
-            if state in (_PENDING, _READY):
-                return key
-            if self._path(key).exists():
-                self._status[key] = _READY
-                return key
-            self._status[key] = _PENDING
-            self._queue.append(_Job(key, text_, settings))
+            self._last_call = time.monotonic()
+            if self._status.get(key) not in (_PENDING, _READY):
+                self._status[key] = _PENDING
+                self._queue.append(_Job(key, text_, settings))
             self._cond.notify_all()
-        return key
+
+    def prewarm(self, upcoming: Upcoming) -> None:
+        """Replace the plan. UPCOMING is called later, in the voice's thread, only when idle."""
+        with self._cond:
+            self._upcoming = upcoming
+            self._plan = self._new_plan()
+            self._cond.notify_all()
 
     def is_ready(self, key: str) -> bool:
-        if not self._settings.enabled or not _KEY.match(key):
+        if not self._settings.enabled or not cache.valid_key(key):
             return False
         return self._status.get(key) == _READY or self._path(key).exists()
 
     async def wav(self, key: str, timeout: float = 10.0) -> Path | None:
-        if not self._settings.enabled or not _KEY.match(key):
+        """The WAV for KEY: at once when on disk, after synthesis when its job is pending;
+        None for an unknown or malformed key, a failed job, or a timeout."""
+        if not self._settings.enabled or not cache.valid_key(key):
             return None
         path = self._path(key)
         loop = asyncio.get_running_loop()
         with self._cond:
-            state = self._status.get(key)
-            if state == _PENDING:
+            if self._status.get(key) == _PENDING:
                 future: asyncio.Future[Path | None] = loop.create_future()
                 self._waiters.setdefault(key, []).append((loop, future))
             elif path.exists():
@@ -368,10 +201,15 @@ class Announcer:
     @property
     def worker_pid(self) -> int | None:
         worker = self._worker
-        return worker.pid if worker is not None and worker.proc.poll() is None else None
+        return worker.pid if worker is not None and worker.alive() else None
 
     def _path(self, key: str) -> Path:
         return self.cache_dir / f"{key}.wav"
+
+    def _new_plan(self) -> Plan | None:
+        if self._upcoming is None or not self._settings.enabled:
+            return None
+        return Plan(self._upcoming, self._voice)
 
     def _debug_hang_next_job(self, seconds: float) -> None:
         """Test hook: the worker sleeps SECONDS before the next job, as a stuck eSpeak would."""
@@ -395,33 +233,59 @@ class Announcer:
                 # Months of calls: forget settled keys; the files on disk still answer for them.
                 self._status = {k: s for k, s in self._status.items() if s == _PENDING}
 
+    def _quiet_for(self) -> float:
+        """Seconds until the plan may be drawn from: 0 when idle. Call with the lock held."""
+        if self._queue:
+            return float("inf")
+        return max(0.0, self._last_call + self.idle_after_call - time.monotonic())
+
+    def _next_call(self) -> _Job | None:
+        """A queued call job, or None when there is none. Call with the lock held."""
+        while self._queue:
+            job = self._queue.popleft()
+            if self._status.get(job.key) == _PENDING:
+                return job
+        return None
+
     def _take(self) -> _Job | None:
+        """The next job: a call if any is queued, else (when idle) the plan's next candidate."""
         while True:
             with self._cond:
-                while not self._stopping and not self._queue and self._plan is None:
-                    self._cond.wait()
+                while not self._stopping and not self._queue:
+                    if self._plan is None:
+                        self._cond.wait()
+                    elif (quiet := self._quiet_for()) > 0:
+                        self._cond.wait(quiet)
+                    else:
+                        break
                 if self._stopping:
                     return None
-                if self._queue:
-                    job = self._queue.popleft()
-                    if self._status.get(job.key) == _PENDING:
-                        return job
-                    continue
+                job = self._next_call()
                 plan = self._plan
-            # Building prewarm sentences happens outside the lock so requests never wait on it.
-            candidate = plan.next() if plan is not None else None
+            if job is not None:
+                if self._path(job.key).exists():  # made earlier (prewarm, a previous run)
+                    self._finish(job.key, True)
+                    continue
+                return job
+            if plan is None:
+                continue
+            # Sentences and keys of the plan are built outside the lock: announce() never waits.
+            candidate = plan.next()
+            # A key already known needs no look at the disk (an unlocked read: a hint only).
+            cached = candidate is not None and candidate[1] not in self._status and self._path(candidate[1]).exists()
             with self._cond:
+                if self._plan is not plan:  # replaced meanwhile
+                    continue
                 if candidate is None:
-                    if self._plan is plan:
-                        self._plan = None
+                    self._plan = None
                     continue
-                sentence, key = candidate
-                if self._plan is not plan or key in self._status:
-                    continue
-                if self._queue:  # a real request arrived meanwhile: it goes first
+                if self._quiet_for() > 0:  # a call arrived meanwhile: it goes first
                     plan.hold(candidate)
                     continue
-                if self._path(key).exists():
+                sentence, key = candidate
+                if key in self._status:
+                    continue
+                if cached:
                     self._status[key] = _READY
                     continue
                 self._status[key] = _PENDING
@@ -441,7 +305,7 @@ class Announcer:
                     # Something is wrong with every job (e.g. eSpeak cannot start): slow down.
                     self._stop_event.wait(min(5.0, 0.2 * 2**failures))
                 self._since_prune += 1
-                if self._since_prune >= 200:
+                if self._since_prune >= PRUNE_EVERY:
                     self._prune()
         except Exception:  # pragma: no cover - a bug here must not go unnoticed
             log.exception("audio supervisor crashed; announcements stop")
@@ -450,16 +314,16 @@ class Announcer:
             if worker is not None:
                 worker.close()
 
-    def _ensure_worker(self) -> _Worker:
+    def _ensure_worker(self) -> WorkerProcess:
         worker = self._worker
-        if worker is not None and worker.proc.poll() is None:
+        if worker is not None and worker.alive():
             return worker
         if worker is not None:
             log.warning("audio worker %d has gone (%s); starting a new one", worker.pid, worker.exit_reason())
             worker.kill()
             self._worker = None
             self.restarts += 1
-        self._worker = _Worker(self.startup_timeout)
+        self._worker = WorkerProcess(self.command, self.startup_timeout)
         log.info("audio worker %d started", self._worker.pid)
         return self._worker
 
@@ -485,7 +349,7 @@ class Announcer:
                 reply = worker.read(self.job_timeout)
                 while reply.get("id") != attempt:
                     reply = worker.read(self.job_timeout)
-            except (_WorkerDied, _WorkerHung, OSError, ValueError) as exc:
+            except (WorkerDied, WorkerHung, OSError, ValueError) as exc:
                 self._discard_worker(exc, job)
                 message.pop("hang", None)
                 continue
@@ -503,7 +367,7 @@ class Announcer:
 
     def _discard_worker(self, exc: Exception, job: _Job) -> None:
         worker, self._worker = self._worker, None
-        what = "hung" if isinstance(exc, _WorkerHung) else "died"
+        what = "hung" if isinstance(exc, WorkerHung) else "died"
         pid = worker.pid if worker is not None else "?"
         log.warning("audio worker %s %s on %r (%s); restarting it", pid, what, job.text, exc)
         if worker is not None:
@@ -511,42 +375,16 @@ class Announcer:
         self.restarts += 1
 
     def _prune(self) -> None:
-        """Keep the cache under `cache_max_bytes`, oldest files first; drop stale temp files."""
         self._since_prune = 0
-        files: list[tuple[float, int, Path]] = []
-        total = 0
-        try:
-            entries = list(os.scandir(self.cache_dir))
-        except OSError as exc:
-            log.warning("cannot list %s: %s", self.cache_dir, exc)
-            return
-        for entry in entries:
-            try:
-                st = entry.stat()
-            except OSError:
-                continue
-            if entry.name.startswith("."):  # a temp file a killed worker left behind
-                if time.time() - st.st_mtime > 60:
-                    Path(entry.path).unlink(missing_ok=True)
-                continue
-            if entry.name.endswith(".wav"):
-                files.append((st.st_mtime, st.st_size, Path(entry.path)))
-                total += st.st_size
-        if total <= self.cache_max_bytes:
-            return
-        files.sort()
-        target = self.cache_max_bytes * 0.8
-        for _, size, path in files:
-            if total <= target:
-                break
-            key = path.stem
-            with self._cond:
-                if self._status.get(key) == _PENDING:
-                    continue
-                self._status.pop(key, None)
-                path.unlink(missing_ok=True)
-            total -= size
-        log.info("audio cache pruned to %.0f MB", total / 1e6)
+        cache.prune(self.cache_dir, self.cache_max_bytes, self._remove)
+
+    def _remove(self, path: Path) -> bool:
+        with self._cond:
+            if self._status.get(path.stem) == _PENDING:
+                return False
+            self._status.pop(path.stem, None)
+            path.unlink(missing_ok=True)
+            return True
 
 
 def _set_result(future: asyncio.Future[Path | None], result: Path | None) -> None:

@@ -21,6 +21,9 @@ The rules are the screens' rules:
   `server_time`, so a PC whose clock is off still judges ages right;
 - a message whose `prev_seq` is not the last `seq` seen means a message was lost: resync
   (reconnect for a fresh snapshot). So does close code 4008 (the server found us too slow).
+
+The wire's facts (the `prev_seq` rule, close codes, the backoff policy) come from
+`display_server.contract`, the one module of the server the voice imports.
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import random
 import re
 import shlex
 import shutil
@@ -45,6 +47,8 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from display_server.contract import PING_SECONDS, Backoff, Close, missed_messages
+
 log = logging.getLogger("antrian.speaker")
 
 DEFAULT_MAX_AGE = 60.0
@@ -52,8 +56,8 @@ REMEMBERED_IDS = 1000            # far more than a snapshot holds (20 calls)
 FETCH_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)  # then give up on that call
 FETCH_TIMEOUT = 15.0             # the server itself waits up to 10 s for a WAV being synthesised
 PLAYER_TIMEOUT = 120.0           # an announcement lasts 3-12 s; a player stuck longer is killed
-CLOSE_TOO_SLOW = 4008
-CLOSE_UNKNOWN = 4004
+# Slower than a TV's: a speaker PC that cannot reach the server has nothing to show meanwhile.
+SPEAKER_BACKOFF = Backoff(base=0.5, cap=15.0)
 
 PLAYERS: tuple[tuple[str, str], ...] = (
     ("aplay", "aplay -q {file}"),
@@ -180,7 +184,7 @@ class SpeakerProtocol:
         if isinstance(seq, int) and not isinstance(seq, bool):
             if not self.synced:
                 return [Resync(f"a {kind!r} message (seq {seq}) came before the snapshot")]
-            if message.get("prev_seq") != self.last_seq:
+            if missed_messages(self.last_seq, message):
                 expected, got = self.last_seq, message.get("prev_seq")
                 self.connection_lost()
                 return [Resync(f"missed a message: prev_seq {got}, last seq seen {expected}")]
@@ -304,19 +308,6 @@ def fetch_wav(url: str, timeout: float = FETCH_TIMEOUT) -> bytes:
     return body
 
 
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Exponential backoff with jitter, so a hall's speakers do not reconnect in step."""
-
-    base: float = 0.5
-    cap: float = 15.0
-    rng: Callable[[], float] = random.random
-
-    def delay(self, attempt: int) -> float:
-        ceiling = min(self.cap, self.base * 2 ** min(attempt, 30))
-        return ceiling / 2 + ceiling / 2 * self.rng()
-
-
 class SpeakerRefused(Exception):
     """The server refused the zone before the speaker ever connected: a usage error."""
 
@@ -331,12 +322,12 @@ class Speaker:
         player: str,
         *,
         max_age: float = DEFAULT_MAX_AGE,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = SPEAKER_BACKOFF,
         fetch: Callable[[str], bytes] = fetch_wav,
         retry_delays: Sequence[float] = FETCH_RETRY_DELAYS,
         clock: Callable[[], float] | None = None,
         open_timeout: float = 5.0,
-        ping_interval: float = 10.0,
+        ping_interval: float = PING_SECONDS,
     ):
         self.zone = zone
         self.url, self.base = server_urls(server, zone)
@@ -395,10 +386,10 @@ class Speaker:
                 resync_now = await self._serve_one_connection()
             except websockets.ConnectionClosed as exc:
                 code = exc.rcvd.code if exc.rcvd else None
-                if code == CLOSE_TOO_SLOW:
-                    log.warning("the server dropped us as too slow (close code 4008): resyncing")
+                if code == Close.TOO_SLOW:
+                    log.warning("the server dropped us as too slow (close code %d): resyncing", Close.TOO_SLOW)
                     resync_now = True
-                elif code == CLOSE_UNKNOWN:
+                elif code == Close.NOT_FOUND:
                     log.error("the server closed the connection: unknown zone %r", self.zone)
                 else:
                     log.warning("connection lost (%s)", _closed_reason(exc))
@@ -601,7 +592,7 @@ def player_program(template: str) -> str | None:
 
 
 __all__ = [
-    "Backoff", "FetchError", "Queued", "Refused", "Resync", "SeenIds", "Skipped", "Speaker",
+    "FetchError", "Queued", "Refused", "Resync", "SeenIds", "Skipped", "Speaker",
     "SpeakerProtocol", "SpeakerRefused", "Synced", "default_player", "fetch_wav", "player_argv",
     "run_speaker", "server_urls",
 ]

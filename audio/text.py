@@ -1,117 +1,57 @@
-"""The sentence spoken for a call, built from the config. Pure functions, no I/O.
+"""The sentence spoken for a call. Pure functions, no I/O, no config.
 
-    sentence(config, "A-123", "loket-3")
+    sentence(SpokenCall(prefix="A", digits="123", counter="Loket 3", service="KTP"), voice)
     -> "Nomor antrean a seratus dua puluh tiga, silakan menuju loket tiga."
+
+The server reads its config and parses the ticket number (`display_server.announce.spoken_call`);
+the voice gets the number's parts and the names, and only puts them into words.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from display_server.config.model import Agency, Config, Counter, Service, Voice
-
+from .call import SpokenCall
 from .dictionary import Dictionary, for_voice, speakable
 from .letters import spell
 from .numbers import digits, words
 
-_NUMBER = re.compile(r"^\s*([A-Za-z]{0,3})\s*[-_./ ]?\s*(\d{1,9})\s*$")
+if TYPE_CHECKING:  # the model needs pydantic; the voice only reads its fields
+    from .settings import Voice
+
 _PLACEHOLDER = re.compile(r"{(nomor|tujuan|layanan|loket)}")
 
 
-class AnnouncementError(ValueError):
-    """A call that cannot be put into words: bad number, unknown counter or service."""
-
-
-@dataclass(frozen=True)
-class TicketNumber:
-    prefix: str  # "A", "PID", or "" for a bare number
-    digits: str  # as printed, zero padding kept: "007"
-
-    @property
-    def value(self) -> int:
-        return int(self.digits)
-
-    def __str__(self) -> str:
-        return f"{self.prefix}{self.digits}"
-
-
-def parse_number(text: str) -> TicketNumber:
-    """"A-123", "A123", "a 123", "PID-12" and "123" are accepted."""
-    match = _NUMBER.match(text)
-    if not match:
-        raise AnnouncementError(
-            f"not a ticket number: {text!r} (expected up to 3 letters and up to 9 digits, e.g. A-123)"
-        )
-    return TicketNumber(match.group(1).upper(), match.group(2))
-
-
-def spoken_number(number: TicketNumber, voice: Voice) -> str:
-    """"A-007" -> "a tujuh" in words mode, "a nol nol tujuh" in digits mode."""
+def spoken_number(prefix: str, digits_: str, voice: Voice) -> str:
+    """("A", "007") -> "a tujuh" in words mode, "a nol nol tujuh" in digits mode."""
     if voice.number_mode == "digits":
-        value = digits(number.digits, voice.zero_word)
+        value = digits(digits_, voice.zero_word)
     else:
-        value = words(number.value)
-    return f"{spell(number.prefix)} {value}" if number.prefix else value
+        value = words(int(digits_))
+    return f"{spell(prefix)} {value}" if prefix else value
 
 
-def counter_destination(counter: Counter, dictionary: Dictionary) -> str:
-    """"Loket 12" -> "loket dua belas"; an explicit `spoken_name` is used as written."""
-    return speakable(counter.spoken_name or counter.name, dictionary)
+def destination(call: SpokenCall, voice: Voice, counter: str, dictionary: Dictionary) -> str:
+    """{tujuan}: the counter, or with `destination = "booth"` the agency's booth when it has one."""
+    booth = call.booth_spoken or call.booth
+    if voice.destination == "booth" and booth:
+        return speakable(booth, dictionary)
+    return counter
 
 
-def booth_destination(agency: Agency | None, dictionary: Dictionary) -> str | None:
-    if agency is None or not (agency.spoken_booth or agency.booth):
-        return None
-    return speakable(agency.spoken_booth or agency.booth or "", dictionary)
-
-
-def service_for(config: Config, number: TicketNumber, counter: Counter, service_id: str | None) -> Service:
-    """The explicit service, else the one whose prefix the ticket carries, else the counter's first."""
-    if service_id is not None:
-        service = config.service(service_id)
-        if service is None:
-            raise AnnouncementError(f"unknown service {service_id!r}")
-        return service
-    served = [s for s in (config.service(sid) for sid in counter.services) if s is not None]
-    by_prefix = [s for s in served if s.prefix == number.prefix] or [
-        s for s in config.services if s.prefix == number.prefix
-    ]
-    if by_prefix:
-        return by_prefix[0]
-    if served:
-        return served[0]
-    raise AnnouncementError(f"counter {counter.id!r} serves no known service")
-
-
-def sentence(
-    config: Config,
-    number: str,
-    counter_id: str,
-    *,
-    service_id: str | None = None,
-    recall: bool = False,
-) -> str:
-    """The exact text spoken for calling NUMBER to COUNTER_ID (see module docstring)."""
-    voice = config.voice
-    counter = config.counter(counter_id)
-    if counter is None:
-        raise AnnouncementError(f"unknown counter {counter_id!r}")
-    ticket = parse_number(number)
-    service = service_for(config, ticket, counter, service_id)
+def sentence(call: SpokenCall, voice: Voice) -> str:
+    """The exact text spoken for CALL (see module docstring)."""
     dictionary = for_voice(voice.dictionary)
-
-    loket = counter_destination(counter, dictionary)
-    tujuan = loket
-    if voice.destination == "booth":
-        tujuan = booth_destination(config.agency(service.agency), dictionary) or loket
+    # "Loket 12" -> "loket dua belas"; the hall's own spelling (`spoken_name`) wins when set.
+    loket = speakable(call.counter_spoken or call.counter, dictionary)
     values = {
-        "nomor": spoken_number(ticket, voice),
-        "tujuan": tujuan,
-        "layanan": speakable(service.spoken_name or service.name, dictionary),
+        "nomor": spoken_number(call.prefix, call.digits, voice),
+        "tujuan": destination(call, voice, loket, dictionary),
+        "layanan": speakable(call.service_spoken or call.service, dictionary),
         "loket": loket,
     }
-    template = voice.recall_template if recall else voice.template
+    template = voice.recall_template if call.recall else voice.template
     first = render(template, values, dictionary)
     if not voice.repeat:
         return first

@@ -1,4 +1,5 @@
-"""The speech worker process: `python -m antrian_voice.worker`, driven by `audio.announcer`.
+"""The speech worker process: `python -m antrian_voice.worker [--nice N]`, driven by
+`antrian_voice.announcer`.
 
 eSpeak NG can end its whole process on bad input, and pyttsx3 allows one engine per
 process driven from one thread, so synthesis lives here, away from the server.
@@ -10,10 +11,13 @@ Protocol: one JSON object per line. The parent writes jobs on our stdin:
 and we answer on the original stdout: {"ready": true, "pid": 123} once, then
 {"id": 7, "ok": true} or {"id": 7, "ok": false, "error": "..."} per job.
 The real fd 1 is pointed at /dev/null because pyttsx3 prints "Audio saved to ..." there.
+`--nice N` lowers our CPU priority first thing, so synthesis never competes with the server
+pushing a call to the screens.
 """
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import hashlib
 import json
@@ -166,8 +170,21 @@ def serve(requests: BinaryIO, replies: BinaryIO, synth: Synthesiser) -> None:
             reply({"id": message["id"], "ok": False, "error": f"{type(exc).__name__}: {exc}"})
 
 
-def main() -> None:
+def lower_priority(increment: int) -> None:
+    if increment <= 0:
+        return
+    try:
+        os.nice(increment)
+    except (AttributeError, OSError) as exc:  # no os.nice on Windows
+        log.warning("cannot lower the worker's priority (%s)", exc)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m antrian_voice.worker")
+    parser.add_argument("--nice", type=int, default=0, help="lower the CPU priority by this much")
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="audio-worker: %(levelname)s %(message)s")
+    lower_priority(args.nice)
     replies = os.fdopen(os.dup(1), "wb")
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)

@@ -12,18 +12,22 @@ its sentence, without audio.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Protocol
 
 from antrian_voice.call import SpokenCall
+from antrian_voice.prewarm import Upcoming
 from antrian_voice.settings import Voice
 from antrian_voice.text import sentence
 
 from .config import Config, Counter, Service
 from .contract import parse_number
 
-Upcoming = Callable[[], Iterable[SpokenCall]]
+__all__ = [
+    "Announcer", "SpokenCall", "TextAnnouncer", "UnknownCall", "Upcoming",
+    "prewarm_plan", "spoken_call", "upcoming_calls",
+]
 
 
 class Announcer(Protocol):
@@ -35,9 +39,11 @@ class Announcer(Protocol):
     def key(self, text: str) -> str:
         """The WAV's key for `text` (pure, a hash); '' when there is no audio."""
     def announce(self, text: str) -> None:
-        """Make the WAV for an already committed call, soon; never blocks."""
+        """Make the WAV for an already committed call, soon; never blocks. Call it before the
+        next `await` after publishing: `wav(key)` waits only for a key already announced."""
     def prewarm(self, upcoming: Upcoming) -> None:
-        """Replace the plan of calls likely next; they are synthesised only while idle."""
+        """Replace the plan of calls likely next; they are synthesised only while idle.
+        UPCOMING is called later, in the voice's own thread (see `prewarm_plan`)."""
     async def wav(self, key: str, timeout: float = 10.0) -> Path | None: ...
 
 
@@ -117,7 +123,7 @@ def _service_for(config: Config, prefix: str, counter: Counter, service_id: str 
     raise UnknownCall(f"counter {counter.id!r} serves no known service")
 
 
-def upcoming_calls(config: Config, next_numbers: dict[str, str], ahead: int) -> Iterable[SpokenCall]:
+def upcoming_calls(config: Config, next_numbers: Mapping[str, str], ahead: int) -> Iterator[SpokenCall]:
     """The calls likely next, most likely first: each service's next AHEAD numbers at each counter
     serving it. NEXT_NUMBERS maps a service id to its next number as printed ("A-009").
     Lazy: the voice draws from it only while idle."""
@@ -127,4 +133,15 @@ def upcoming_calls(config: Config, next_numbers: dict[str, str], ahead: int) -> 
             start = parse_number(next_numbers.get(service.id, ""))
             if start is None:
                 continue
-            yield spoken_call(config, str(start.after(step)), counter.id, service_id=service.id)
+            try:
+                call = spoken_call(config, str(start.after(step)), counter.id, service_id=service.id)
+            except UnknownCall:  # past the grammar's 9 digits
+                continue
+            yield call
+
+
+def prewarm_plan(config: Config, next_numbers: Mapping[str, str], ahead: int) -> Upcoming:
+    """What to hand to `Announcer.prewarm`: NEXT_NUMBERS is copied now, on the event loop, because
+    the voice walks the plan later in its own thread. Cheap: no sentence is built here."""
+    snapshot = dict(next_numbers)
+    return lambda: upcoming_calls(config, snapshot, ahead)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import tomllib
 from typing import Any
 
+from antrian_voice.text import sentence
+from display_server.announce import spoken_call
 from display_server.config import demo_config_text
 from display_server.config.model import Config
 
@@ -33,3 +35,9 @@ def make_config(**voice: Any) -> Config:
         data[section] = data[section] + items
     data["voice"] = {**data.get("voice", {}), **voice}
     return Config.model_validate(data)
+
+
+def say(config: Config, number: str, counter_id: str, *, service_id: str | None = None, recall: bool = False) -> str:
+    """The sentence the hall speaks: the server builds the call from its config, the voice words it."""
+    call = spoken_call(config, number, counter_id, service_id=service_id, recall=recall)
+    return sentence(call, config.voice)

@@ -1,4 +1,5 @@
-"""Real speech through the worker process: format, cache, and survival of a killed or hung worker."""
+"""Real speech through the worker process: format, cache, priority, and survival of a killed or
+hung worker. (The scheduling of calls and prewarm, with a stand-in worker: test_audio_prewarm.py.)"""
 
 from __future__ import annotations
 
@@ -14,18 +15,27 @@ from pathlib import Path
 import pytest
 
 from antrian_voice import Announcer
-from antrian_voice.announcer import Settings, cache_key
+from antrian_voice.process import WORKER_NICE
+from display_server.announce import prewarm_plan, spoken_call
+from display_server.contract import format_number
 from tests.audio.audio_config import make_config
 
 pytestmark = pytest.mark.audio
 
+CONFIG = make_config()
+
 
 @pytest.fixture
 async def announcer(tmp_path: Path) -> AsyncIterator[Announcer]:
-    a = Announcer(make_config(), tmp_path, prewarm_on_start=False, job_timeout=2.0)
+    a = Announcer(CONFIG.voice, tmp_path, job_timeout=2.0)
     await a.start()
     yield a
     await a.stop()
+
+
+def words(announcer: Announcer, number: str, counter: str = "loket-3") -> str:
+    """The sentence of a call, as the hall asks for it."""
+    return announcer.sentence(spoken_call(CONFIG, number, counter))
 
 
 def rms(frames: bytes) -> float:
@@ -42,15 +52,17 @@ def alive(pid: int) -> bool:
 
 
 async def spoken(announcer: Announcer, number: str, counter: str = "loket-3") -> Path:
-    key = announcer.request(announcer.sentence(number, counter))
-    path = await announcer.wav(key, timeout=30.0)
+    text = words(announcer, number, counter)
+    announcer.announce(text)
+    path = await announcer.wav(announcer.key(text), timeout=30.0)
     assert path is not None, f"no audio for {number}"
     return path
 
 
 async def test_announcement_is_a_plain_wav_that_fits_the_sentence(announcer: Announcer) -> None:
-    text = announcer.sentence("A-123", "loket-3")
-    key = announcer.request(text)
+    text = words(announcer, "A-123")
+    key = announcer.key(text)
+    announcer.announce(text)
     path = await announcer.wav(key, timeout=30.0)
     assert path == announcer.cache_dir / f"{key}.wav"
     assert announcer.is_ready(key)
@@ -74,11 +86,18 @@ async def test_second_request_is_served_from_the_cache(announcer: Announcer, tmp
     assert announcer.jobs_done == jobs
 
     # A restarted server finds yesterday's file on disk without asking the worker.
-    other = Announcer(make_config(), tmp_path, prewarm_on_start=False)
-    key = other.request(announcer.sentence("B-7", "loket-4"))
+    text = words(announcer, "B-7", "loket-4")
+    other = Announcer(CONFIG.voice, tmp_path)
+    key = other.key(text)
     assert other.is_ready(key)
     assert await other.wav(key) == first
-    assert other.jobs_done == 0
+    await other.start()
+    try:
+        other.announce(text)  # a call whose WAV is on disk: no synthesis, no worker at all
+        assert await other.wav(key, timeout=30.0) == first
+        assert other.jobs_done == 0 and other.worker_pid is None
+    finally:
+        await other.stop()
 
 
 async def test_killed_worker_is_replaced(announcer: Announcer) -> None:
@@ -87,8 +106,9 @@ async def test_killed_worker_is_replaced(announcer: Announcer) -> None:
     assert old is not None
     os.kill(old, signal.SIGKILL)
 
-    text = announcer.sentence("A-2", "loket-3")  # neither call waits on the dead worker
-    key = announcer.request(text)
+    text = words(announcer, "A-2")  # neither call waits on the dead worker
+    key = announcer.key(text)
+    announcer.announce(text)
     assert await announcer.wav(key, timeout=30.0) is not None
     assert announcer.worker_pid not in (None, old)
     assert not alive(old)
@@ -99,7 +119,9 @@ async def test_worker_killed_in_the_middle_of_a_job(announcer: Announcer) -> Non
     old = announcer.worker_pid
     assert old is not None
     announcer._debug_hang_next_job(60.0)
-    key = announcer.request(announcer.sentence("A-3", "loket-3"))
+    text = words(announcer, "A-3")
+    announcer.announce(text)
+    key = announcer.key(text)
     await asyncio.sleep(0.2)
     os.kill(old, signal.SIGKILL)
     assert await announcer.wav(key, timeout=30.0) is not None
@@ -112,9 +134,11 @@ async def test_hung_worker_is_killed_and_replaced(announcer: Announcer) -> None:
     old = announcer.worker_pid
     assert old is not None
     announcer._debug_hang_next_job(60.0)
-    stuck = announcer.request(announcer.sentence("A-4", "loket-3"))
-    behind = announcer.request(announcer.sentence("A-5", "loket-3"))  # queued behind the stuck job
-    assert announcer.sentence("A-6", "loket-3")
+    texts = [words(announcer, n) for n in ("A-4", "A-5")]
+    for text in texts:
+        announcer.announce(text)  # A-5 is queued behind the stuck job
+    stuck, behind = (announcer.key(text) for text in texts)
+    assert words(announcer, "A-6")
     assert await announcer.wav(stuck, timeout=30.0) is not None
     assert await announcer.wav(behind, timeout=30.0) is not None
     assert announcer.restarts >= 1
@@ -122,7 +146,8 @@ async def test_hung_worker_is_killed_and_replaced(announcer: Announcer) -> None:
 
 
 async def test_failed_synthesis_gives_none(announcer: Announcer) -> None:
-    key = announcer.request("")  # pyttsx3 refuses empty text
+    announcer.announce("")  # pyttsx3 refuses empty text
+    key = announcer.key("")
     assert await announcer.wav(key, timeout=30.0) is None
     assert not announcer.is_ready(key)
     await spoken(announcer, "A-9")  # and the worker still serves the next call
@@ -135,10 +160,13 @@ async def test_unknown_and_malformed_keys(announcer: Announcer) -> None:
 
 
 async def test_voice_disabled(tmp_path: Path) -> None:
-    announcer = Announcer(make_config(enabled=False), tmp_path, prewarm_on_start=False)
+    announcer = Announcer(make_config(enabled=False).voice, tmp_path)
     await announcer.start()
     try:
-        assert announcer.request(announcer.sentence("A-1", "loket-1")) == ""
+        text = words(announcer, "A-1", "loket-1")
+        assert announcer.key(text) == ""
+        announcer.announce(text)
+        announcer.prewarm(prewarm_plan(CONFIG, {"ktp": "A-001"}, 10))
         assert await announcer.wav("0" * 24, timeout=1.0) is None
         assert list(announcer.cache_dir.iterdir()) == []
     finally:
@@ -146,31 +174,31 @@ async def test_voice_disabled(tmp_path: Path) -> None:
 
 
 async def test_config_reload_changes_the_voice(announcer: Announcer) -> None:
-    text = announcer.sentence("A-1", "loket-1")
-    before = announcer.request(text)
-    announcer.update_config(make_config(rate=180, chime=False))
-    after = announcer.request(text)
+    text = words(announcer, "A-1", "loket-1")
+    before = announcer.key(text)
+    announcer.set_voice(make_config(rate=180, chime=False).voice)
+    after = announcer.key(text)
     assert before != after
+    announcer.announce(text)
     fast = await announcer.wav(after, timeout=30.0)
     assert fast is not None
     with wave.open(str(fast)) as f:
         assert f.getnframes() / f.getframerate() < 6.0  # no chime, faster speech
     # The sentence follows the new config too.
-    announcer.update_config(make_config(number_mode="digits"))
-    assert announcer.sentence("A-12", "loket-1") == "Nomor antrean a satu dua, silakan menuju loket satu."
+    announcer.set_voice(make_config(number_mode="digits").voice)
+    assert words(announcer, "A-12", "loket-1") == "Nomor antrean a satu dua, silakan menuju loket satu."
 
 
 async def test_prewarm_fills_the_cache_for_the_next_calls(announcer: Announcer) -> None:
-    announcer.prewarm({"kk": 41, "paspor": "L-007"})
-    config = make_config()
+    announcer.prewarm(prewarm_plan(CONFIG, {"kk": format_number("B", 41), "paspor": "L-007"}, 10))
     expected = [
         text
         for number, counters in (("B-041", ["loket-3", "loket-4", "loket-5", "loket-b2"]), ("B-050", ["loket-4"]),
                                  ("L-007", ["loket-17", "loket-18"]), ("L-016", ["loket-18"]))
         for counter in counters
-        for text in [announcer.sentence(number, counter)]
+        for text in [words(announcer, number, counter)]
     ]  # fmt: skip
-    keys = [cache_key(text, Settings.of(config)) for text in expected]
+    keys = [announcer.key(text) for text in expected]
     for _ in range(600):
         if all(announcer.is_ready(k) for k in keys):
             break
@@ -178,12 +206,14 @@ async def test_prewarm_fills_the_cache_for_the_next_calls(announcer: Announcer) 
     assert all(announcer.is_ready(k) for k in keys)
     # Those are now cache hits: a call costs no synthesis.
     jobs = announcer.jobs_done
-    assert await announcer.wav(announcer.request(expected[0])) is not None
+    announcer.announce(expected[0])
+    assert await announcer.wav(keys[0]) is not None
     assert announcer.jobs_done == jobs
 
 
 async def test_stop_ends_the_worker(tmp_path: Path) -> None:
-    announcer = Announcer(make_config(), tmp_path, prewarm_on_start=True)
+    announcer = Announcer(CONFIG.voice, tmp_path)
+    announcer.prewarm(prewarm_plan(CONFIG, {s.id: format_number(s.prefix, 1) for s in CONFIG.services}, 10))
     await announcer.start()
     await spoken(announcer, "A-1")
     pid = announcer.worker_pid
@@ -207,18 +237,26 @@ def test_long_espeak_data_path_is_shortened(tmp_path: Path) -> None:
     assert short_data_path(str(tmp_path)) == str(tmp_path)
 
 
-async def test_numbers_given_before_start_are_not_replaced_by_the_default(tmp_path: Path) -> None:
-    announcer = Announcer(make_config(), tmp_path, prewarm_on_start=True)
-    announcer.prewarm({"paspor": "L-042"})  # the hall does this before start()
+async def test_a_plan_given_before_start_is_followed_and_nothing_else(tmp_path: Path) -> None:
+    announcer = Announcer(CONFIG.voice, tmp_path)
+    announcer.prewarm(prewarm_plan(CONFIG, {"paspor": "L-042"}, 10))  # the hall does this before start()
     await announcer.start()
     try:
-        key = cache_key(announcer.sentence("L-042", "loket-17"), Settings.of(make_config()))
+        key = announcer.key(words(announcer, "L-042", "loket-17"))
         for _ in range(600):
             if announcer.is_ready(key):
                 break
             await asyncio.sleep(0.05)
         assert announcer.is_ready(key)
-        first_ticket = cache_key(announcer.sentence("A-001", "loket-1"), Settings.of(make_config()))
+        first_ticket = announcer.key(words(announcer, "A-001", "loket-1"))
         assert not announcer.is_ready(first_ticket)
     finally:
         await announcer.stop()
+
+
+async def test_the_worker_runs_at_a_lower_priority(announcer: Announcer) -> None:
+    await spoken(announcer, "A-8")
+    pid = announcer.worker_pid
+    assert pid is not None
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, ours + WORKER_NICE)

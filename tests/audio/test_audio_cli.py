@@ -1,4 +1,4 @@
-"""`antrian announce` through click's runner."""
+"""`antrian announce` (display_server/announce_cli.py) through click's runner."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from antrian_voice.cli import announce
+from display_server.announce_cli import announce
 from display_server.config import demo_config_text
 
 
@@ -57,3 +57,12 @@ def test_default_output_is_named_after_the_number(tmp_path: Path, monkeypatch: p
     result = CliRunner().invoke(announce, ["B-12", "loket-4"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "B-12.wav").stat().st_size > 44
+
+
+def test_antrian_has_both_voice_commands() -> None:
+    """`announce` needs the hall's config, so the server defines it; `speaker` is the voice's own."""
+    from antrian_voice.cli import speaker
+    from display_server.cli import main
+
+    assert main.commands["announce"] is announce
+    assert main.commands["speaker"] is speaker

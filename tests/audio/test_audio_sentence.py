@@ -1,13 +1,19 @@
-"""What the hall says, case by case: numbers, letters, destinations, templates, dictionary."""
+"""What the hall says, case by case: numbers, letters, destinations, templates, dictionary.
+
+Each case goes the way a call goes: the server builds the `SpokenCall` from its config
+(`display_server.announce.spoken_call`), the voice puts it into words (`sentence(call, voice)`).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from tests.audio.audio_config import make_config
+from tests.audio.audio_config import make_config, say
 
-from antrian_voice.text import AnnouncementError, parse_number, sentence
+from antrian_voice import SpokenCall, Voice, sentence
+from display_server.announce import UnknownCall, spoken_call
+from display_server.contract import parse_number
 
 
 def call(nomor: str, tujuan: str) -> str:
@@ -158,7 +164,7 @@ CASES: list[tuple[dict[str, Any], str, str, dict[str, Any], str]] = [
 
 @pytest.mark.parametrize(("voice", "number", "counter", "kwargs", "expected"), CASES)
 def test_sentence(voice: dict[str, Any], number: str, counter: str, kwargs: dict[str, Any], expected: str) -> None:
-    assert sentence(make_config(**voice), number, counter, **kwargs) == expected
+    assert say(make_config(**voice), number, counter, **kwargs) == expected
 
 
 def test_enough_cases() -> None:
@@ -167,18 +173,30 @@ def test_enough_cases() -> None:
 
 @pytest.mark.parametrize("bad", ["", "A-", "ABCD-1", "A-12B", "1A", "A-1234567890", "A--1", "Ä-1"])
 def test_bad_numbers_are_refused(bad: str) -> None:
-    with pytest.raises(AnnouncementError):
-        parse_number(bad)
+    assert parse_number(bad) is None
+    with pytest.raises(UnknownCall, match="not a ticket number"):
+        spoken_call(make_config(), bad, "loket-1")
 
 
 def test_parse_keeps_padding() -> None:
-    ticket = parse_number(" pid-007 ")
-    assert (ticket.prefix, ticket.digits, ticket.value, str(ticket)) == ("PID", "007", 7, "PID007")
+    call = spoken_call(make_config(), " pid-007 ", "meja-3a")
+    assert (call.prefix, call.digits, call.value) == ("PID", "007", 7)
 
 
 def test_unknown_counter_and_service() -> None:
     config = make_config()
-    with pytest.raises(AnnouncementError, match="unknown counter"):
-        sentence(config, "A-1", "loket-99")
-    with pytest.raises(AnnouncementError, match="unknown service"):
-        sentence(config, "A-1", "loket-1", service_id="nope")
+    with pytest.raises(UnknownCall, match="unknown counter"):
+        say(config, "A-1", "loket-99")
+    with pytest.raises(UnknownCall, match="unknown service"):
+        say(config, "A-1", "loket-1", service_id="nope")
+
+
+def test_the_voice_needs_no_config() -> None:
+    """A call built by hand, as any client of the voice would: no hall config involved."""
+    call = SpokenCall(prefix="PID", digits="012", counter="Meja 3A", service="Informasi",
+                      booth="Gerai BPJS Kesehatan", recall=True)
+    assert sentence(call, Voice()) == "Panggilan ulang, nomor antrean pe i de dua belas, silakan menuju meja tiga a."
+    assert sentence(call, Voice(destination="booth", number_mode="digits")) == (
+        "Panggilan ulang, nomor antrean pe i de nol satu dua, silakan menuju gerai be pe je es kesehatan.")
+    spelled = SpokenCall(prefix="", digits="5", counter="Loket 1", counter_spoken="konter satu", service="x")
+    assert sentence(spelled, Voice()) == "Nomor antrean lima, silakan menuju konter satu."

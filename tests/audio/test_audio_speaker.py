@@ -22,6 +22,7 @@ from antrian_voice.speaker import (
     FetchError, Queued, Refused, Resync, SeenIds, Skipped, Speaker, SpeakerProtocol, Synced,
     default_player, player_argv, server_urls,
 )
+from display_server.contract import PING_SECONDS, Backoff, missed_messages
 from tests.support.clients import CounterConnection, ScreenConnection, issue
 
 NOW = 1_800_000_000.0  # the local clock in the pure tests, POSIX seconds
@@ -169,6 +170,18 @@ def test_other_messages_and_refusals() -> None:
     assert protocol.last_seq == 6
     assert protocol.receive({"type": "error", "code": "unknown_zone", "message": "no zone 'x'"}, NOW) == [
         Refused("unknown_zone", "no zone 'x'")]
+
+
+def test_the_wire_rules_come_from_the_contract() -> None:
+    protocol = connected()
+    protocol.receive(snapshot(5), NOW)
+    # The contract's prev_seq rule: only a prev_seq that differs from the last seq is a loss.
+    assert protocol.receive({"type": "counter", "seq": 9, "counter": {}}, NOW) == []
+    assert missed_messages(9, push(11, 10, call("c1")))
+    assert isinstance(protocol.receive(push(11, 10, call("c1")), NOW)[0], Resync)
+    speaker = Speaker("http://127.0.0.1:9", "lantai1", "true {file}")
+    assert isinstance(speaker.backoff, Backoff) and (speaker.backoff.base, speaker.backoff.cap) == (0.5, 15.0)
+    assert speaker.ping_interval == PING_SECONDS
 
 
 def test_seen_ids_are_bounded() -> None:

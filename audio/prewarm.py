@@ -1,0 +1,59 @@
+"""The prewarm plan: calls the server expects next, put into words only when the voice is idle.
+
+The server hands over a callable, not a list: nothing about the plan is computed on the call
+path. The supervisor thread calls it on first use and draws one call at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from . import text
+from .cache import Settings, cache_key
+from .call import SpokenCall
+
+if TYPE_CHECKING:
+    from .settings import Voice
+
+log = logging.getLogger("antrian.audio")
+
+# The calls likely next, most likely first. It runs in the voice's thread, so it must read
+# only what the server will not change under it (an immutable config, a copied dict), and end.
+Upcoming = Callable[[], Iterable[SpokenCall]]
+
+
+class Plan:
+    def __init__(self, upcoming: Upcoming, voice: Voice):
+        self.voice = voice
+        self.settings = Settings.of(voice)
+        self._upcoming = upcoming
+        self._calls: Iterator[SpokenCall] | None = None
+        self._held: tuple[str, str] | None = None
+
+    def next(self) -> tuple[str, str] | None:
+        """(text, key) of the next candidate, or None when the plan is done."""
+        if self._held is not None:
+            held, self._held = self._held, None
+            return held
+        while True:
+            try:
+                if self._calls is None:
+                    self._calls = iter(self._upcoming())
+                call = next(self._calls)
+            except StopIteration:
+                return None
+            except Exception:  # the server's plan failed: prewarm is an optimisation, calls go on
+                log.exception("the prewarm plan failed; prewarming stops until the next plan")
+                return None
+            try:
+                sentence = text.sentence(call, self.voice)
+            except ValueError as exc:
+                log.debug("prewarm skipped %r: %s", call, exc)
+                continue
+            return sentence, cache_key(sentence, self.settings)
+
+    def hold(self, candidate: tuple[str, str]) -> None:
+        """Give CANDIDATE back; `next()` returns it again."""
+        self._held = candidate
