@@ -8,9 +8,20 @@ import sys
 from pathlib import Path
 
 import click
+from antrian_voice.cli import speaker
 
-from .config import Config, ConfigError, demo_config_path, demo_config_text, load_config
-from .config import uses_demo_tokens
+from counter_client.cli import call, counter
+
+from .announce_cli import announce
+from .config import (
+    Config,
+    ConfigError,
+    demo_config_path,
+    demo_config_text,
+    load_config,
+    uses_demo_tokens,
+)
+from .ops import backup
 
 log = logging.getLogger("antrian")
 
@@ -104,18 +115,10 @@ def _print_urls(config: Config, host: str, port: int, config_path: Path | None) 
     click.echo(f"  State:    {base}/api/state")
 
 
-def _register_optional_commands() -> None:
-    """Commands that live with their own package (voice, counter client, ...)."""
-    for module, names in (("antrian_voice.cli", ("announce", "speaker")), ("counter_client.cli", ("counter", "call")),
-                          ("display_server.ops", ("backup",))):
-        try:
-            imported = __import__(module, fromlist=list(names))
-        except ImportError:
-            continue
-        for name in names:
-            command = getattr(imported, name, None)
-            if isinstance(command, click.Command):
-                main.add_command(command, name)
-
-
-_register_optional_commands()
+# Commands that live with their own package, registered by name: a broken import is an error
+# at start-up, never a command that silently goes missing.
+main.add_command(announce)
+main.add_command(speaker)
+main.add_command(counter)
+main.add_command(call)
+main.add_command(backup)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -58,3 +59,11 @@ def test_the_server_starts_from_a_folder_holding_screens_py_and_audio_py(tmp_pat
         assert httpx.get(f"{server.url}/static/client.js").status_code == 200
     finally:
         server.stop()
+
+
+def test_the_readme_documents_every_command_and_every_command_is_registered():
+    from display_server.cli import main
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `antrian ([a-z-]+)", readme, re.M))
+    assert documented == set(main.commands)
