@@ -26,7 +26,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from . import engine, views
-from .announce import Announcer, spoken_call, upcoming_calls
+from .announce import Announcer, prewarm_plan, spoken_call
 from .config import Config, Counter
 from .contract import ACTIONS, KIOSK_SCOPE, Action, Topic, command_scope, format_number
 from .engine import Call, Outcome, QueueState, Rejection
@@ -269,7 +269,7 @@ class Hall:
             waiting = self.state.waiting([service.id])
             next_sequence = self.state.last_sequence.get(service.id, 0) + 1
             upcoming[service.id] = waiting[0].number if waiting else format_number(service.prefix, next_sequence)
-        self.announcer.prewarm(lambda: upcoming_calls(config, upcoming, PREWARM_AHEAD))
+        self.announcer.prewarm(prewarm_plan(config, upcoming, PREWARM_AHEAD))
 
     def _counter(self, counter_id: str | None) -> Counter:
         counter = self.config.counter(counter_id or "")
