@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..contract import ACTION_LABELS
 from .context import context
 from .templating import templates
 
@@ -14,7 +15,7 @@ async def counter_page(request: Request) -> Response:
     config = context(request).config
     counter_id = request.path_params["counter_id"]
     counter = config.counter(counter_id)
-    page = {"counter": counter, "counter_id": counter_id, "site_name": config.site.name}
+    page = {"counter": counter, "counter_id": counter_id, "site_name": config.site.name, "labels": ACTION_LABELS}
     return templates.TemplateResponse(request, "counter.html", page, status_code=200 if counter else 404)
 
 

@@ -6,22 +6,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from escpos.printer import Dummy
 
-log = logging.getLogger(__name__)
+from ..indonesian import format_local_datetime, wait_text, zone_abbreviation
 
-DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)
-_ZONE_NAMES = {
-    "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB",
-    "Asia/Makassar": "WITA", "Asia/Ujung_Pandang": "WITA",
-    "Asia/Jayapura": "WIT",
-}
+__all__ = ["Slip", "format_local_datetime", "slip_bytes", "wait_text", "zone_abbreviation"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,23 +31,9 @@ class Slip:
     priority_label: str | None = None
     logo_path: str | None = None
 
-
-def zone_abbreviation(timezone: str) -> str:
-    return _ZONE_NAMES.get(timezone, "")
-
-
-def format_local_datetime(moment: datetime, timezone: str) -> str:
-    """`Senin, 24 November 2026 08:35 WITA`: halls want a colon, not id-ID's `08.35`."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    text = f"{DAYS[local.weekday()]}, {local.day} {MONTHS[local.month - 1]} {local.year} {local:%H:%M}"
-    suffix = zone_abbreviation(timezone)
-    return f"{text} {suffix}" if suffix else text
-
-
-def wait_text(ahead: int, minutes: int) -> str:
-    if ahead <= 0:
-        return "Anda berikutnya"
-    return f"Perkiraan tunggu: sekitar {minutes} menit"
+    @property
+    def wait_line(self) -> str:
+        return wait_text(self.ahead, self.wait_minutes)
 
 
 def slip_bytes(slip: Slip) -> bytes:
@@ -82,7 +60,7 @@ def slip_bytes(slip: Slip) -> bytes:
     if slip.counters:
         printer.textln("Dilayani di: " + ", ".join(slip.counters))
     printer.textln(f"Antrean di depan Anda: {slip.ahead}")
-    printer.textln(wait_text(slip.ahead, slip.wait_minutes))
+    printer.textln(slip.wait_line)
     printer.textln(format_local_datetime(slip.issued_at, slip.timezone))
     printer.ln()
     printer.qr(slip.status_url, native=True, size=6)

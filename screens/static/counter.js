@@ -2,35 +2,16 @@
  *
  * The outbox of commands lives in localStorage under their request ids: a command sent
  * while offline, or whose ack was lost, or pending when the page was reloaded, is sent
- * again with the same id after the next welcome, and the server acts on it once. */
+ * again with the same id after the next welcome, and the server acts on it once.
+ * Reconnecting, the prev_seq rule and the error texts come from client.js (window.Antrian). */
 (function () {
   "use strict";
 
+  var Antrian = window.Antrian;
   var COUNTER = document.body.getAttribute("data-counter");
   var TOKEN_KEY = "antrian.counter." + COUNTER + ".token";
   var OUTBOX_KEY = "antrian.counter." + COUNTER + ".outbox";
   var GUARD_MS = 800;
-  var PING_MS = 10000;
-  var FATAL = { unauthorized: true, unknown_counter: true };
-  var CALLS = { call_next: true, call: true };
-
-  var LABELS = {
-    call_next: "Panggil Berikutnya", recall: "Panggil Ulang", skip: "Lewati",
-    finish: "Selesai", transfer: "Alihkan", call: "Panggil Nomor"
-  };
-  var ERRORS = {
-    unauthorized: "Gagal: token salah",
-    unknown_counter: "Gagal: loket tidak dikenal",
-    unreachable: "Server tidak dapat dihubungi",
-    queue_empty: "Tidak ada antrean",
-    ticket_taken: "Nomor sudah dipanggil loket lain",
-    ticket_not_found: "Nomor antrean tidak ditemukan",
-    no_current_ticket: "Belum ada nomor yang dipanggil",
-    wrong_service: "Nomor itu bukan layanan loket ini",
-    same_service: "Nomor sudah berada di layanan itu",
-    unknown_service: "Layanan tidak dikenal",
-    bad_request: "Permintaan tidak lengkap"
-  };
   // keyCode works on every browser; KP_Enter is 13 like Enter.
   var KEYS = {
     13: "call_next", 107: "call_next", 112: "call_next", 78: "call_next", 97: "call_next",
@@ -42,9 +23,9 @@
   };
 
   var state = {
-    socket: null, online: false, fatal: null, connectedOnce: false, failures: 0,
-    counter: null, services: [], transferTo: [], lastSeq: null,
-    resent: {}, refreshAfterResends: false, lastPress: {}, lastHeard: 0, timer: null
+    online: false, fatal: null, connectedOnce: false, failures: 0,
+    counter: null, services: [], transferTo: [],
+    resent: {}, refreshAfterResends: false, lastPress: {}
   };
   var outbox = loadOutbox();
 
@@ -91,72 +72,50 @@
 
   // --- connection ----------------------------------------------------------------------
 
-  function dropSocket() {
-    var old = state.socket;
-    state.socket = null;  // its onclose sees it is stale and does nothing
-    state.online = false;
-    if (old) { old.close(); }
-  }
-
-  function connect() {
-    window.clearTimeout(state.timer);
-    dropSocket();
-    var token = storageGet(TOKEN_KEY);
-    if (!token) { showTokenForm(""); return; }
-    $("token-form").hidden = true;
-    $("desk").hidden = false;
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + "/ws/counter");
-    state.socket = socket;
-    socket.onopen = function () {
-      state.lastSeq = null;
-      state.lastHeard = Date.now();
-      send({ type: "hello", counter: COUNTER, token: token });
-    };
-    socket.onmessage = function (event) {
-      if (socket !== state.socket) { return; }
-      state.lastHeard = Date.now();
-      var message;
-      try { message = JSON.parse(event.data); } catch (e) { return; }
+  var link = Antrian.connect("/ws/counter", {
+    onOpen: function () {
+      var token = storageGet(TOKEN_KEY);
+      if (token) { send({ type: "hello", counter: COUNTER, token: token }); } else { stop(); showTokenForm(""); }
+    },
+    onMessage: function (message) {
       receive(message);
       render();
-    };
-    socket.onclose = function () {
-      if (socket !== state.socket) { return; }
-      state.socket = null;
-      state.online = false;
-      state.failures += 1;
+    },
+    onResync: function () {
+      send({ type: "state" });  // a missed message: ask for the counter's state, keep the link
+      return true;
+    },
+    onFatal: function (code) {
+      failed(code);
       render();
-      if (!state.fatal) { state.timer = window.setTimeout(connect, backoff(state.failures)); }
-    };
+    },
+    onClose: function (info) {
+      state.online = false;
+      state.failures = info.failures;
+      render();
+    }
+  });
+
+  function connect() {
+    if (!storageGet(TOKEN_KEY)) { stop(); showTokenForm(""); return; }
+    $("token-form").hidden = true;
+    $("desk").hidden = false;
+    state.fatal = null;
+    state.failures = 0;
+    link.start();
     render();
   }
 
-  function backoff(failures) {
-    var ceiling = Math.min(10000, 250 * Math.pow(2, Math.max(0, failures - 1)));
-    return ceiling / 2 + Math.random() * ceiling / 2;
+  function stop() {
+    link.stop();
+    state.online = false;
   }
 
-  function send(message) {
-    if (state.socket && state.socket.readyState === 1) { state.socket.send(JSON.stringify(message)); }
-  }
-
-  function keepAlive() {
-    if (!state.socket || !state.online) { return; }
-    if (Date.now() - state.lastHeard > 2 * PING_MS + 2000) {
-      state.socket.close();  // a silent half-open link: start over
-      return;
-    }
-    send({ type: "ping" });
-  }
+  function send(message) { link.send(message); }
 
   // --- protocol ------------------------------------------------------------------------
 
   function receive(message) {
-    if (typeof message.seq === "number") {
-      if (state.lastSeq !== null && message.prev_seq !== state.lastSeq) { send({ type: "state" }); }
-      state.lastSeq = message.seq;
-    }
     switch (message.type) {
       case "welcome": welcomed(message); break;
       case "state": takeSnapshot(message); break;
@@ -193,15 +152,12 @@
 
   function replied(message) {
     var command = takeFromOutbox(message.id);
-    if (!command) {
-      if (message.type === "error" && FATAL[message.code]) { failed(message.code); }
-      return;
-    }
+    if (!command) { return; }
     if (message.type === "ack") {
       if (message.counter) { state.counter = message.counter; }
       say(ackText(command.type, message.ticket), false);
     } else {
-      say(ERRORS[message.code] || message.message || ("Gagal (" + message.code + ")"), true);
+      say(Antrian.errorText(message.code, message.message), true);
     }
     delete state.resent[command.id];
     if (state.refreshAfterResends && isEmpty(state.resent)) {
@@ -214,7 +170,7 @@
     state.fatal = code;
     if (code === "unauthorized") {
       storageSet(TOKEN_KEY, null);
-      showTokenForm(ERRORS.unauthorized);
+      showTokenForm(Antrian.errorText(code));
     }
   }
 
@@ -245,7 +201,7 @@
     var now = Date.now();
     var last = state.lastPress[action];
     if (last && now - last < GUARD_MS) { return false; }
-    if (pendingHas(function (t) { return t === action || (CALLS[action] && CALLS[t]); })) { return false; }
+    if (pendingHas(function (t) { return t === action || (Antrian.takesNewTicket(action) && Antrian.takesNewTicket(t)); })) { return false; }
     state.lastPress[action] = now;
     return true;
   }
@@ -349,9 +305,10 @@
   }
 
   function linkText() {
-    if (state.fatal) { return ERRORS[state.fatal] || ("Gagal (" + state.fatal + ")"); }
+    if (state.fatal) { return Antrian.errorText(state.fatal); }
     if (state.online) { return "Terhubung"; }
-    if (state.failures >= 2) { return state.connectedOnce ? "Menghubungkan ulang… (" + ERRORS.unreachable + ")" : ERRORS.unreachable; }
+    var unreachable = Antrian.errorText("unreachable");
+    if (state.failures >= 2) { return state.connectedOnce ? "Menghubungkan ulang… (" + unreachable + ")" : unreachable; }
     return state.connectedOnce ? "Menghubungkan ulang…" : "Menghubungkan…";
   }
 
@@ -392,8 +349,6 @@
       var token = $("token-input").value.replace(/^\s+|\s+$/g, "");
       if (!token) { return; }
       storageSet(TOKEN_KEY, token);
-      state.fatal = null;
-      state.failures = 0;
       connect();
     };
     $("transfer-form").onsubmit = function (event) {
@@ -413,12 +368,10 @@
     for (var c = 0; c < cancels.length; c++) { cancels[c].onclick = closePanels; }
     $("change-token").onclick = function () {
       storageSet(TOKEN_KEY, null);
-      window.clearTimeout(state.timer);
-      dropSocket();
+      stop();
       showTokenForm("");
     };
     document.addEventListener("keydown", onKey, false);
-    window.setInterval(keepAlive, PING_MS);
   }
 
   wire();

@@ -1,19 +1,13 @@
-/* Antrian kiosk. ES5 only (no let/const, arrow functions, fetch or promises): runs on old kiosk browsers. */
+/* Antrian kiosk. ES5 only (no let/const, arrow functions, fetch or promises): runs on old kiosk browsers.
+ * The clock, the wait text and the error texts come from client.js (window.Antrian). */
 (function () {
   "use strict";
 
+  var Antrian = window.Antrian;
   var app = document.getElementById("app");
   var kioskId = app.getAttribute("data-kiosk");
   var idleSeconds = parseInt(app.getAttribute("data-idle"), 10) || 30;
-  var DAYS = ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"];
-  var MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-    "September", "Oktober", "November", "Desember"];
-  var ERRORS = {
-    printer_error: "Printer bermasalah, silakan hubungi petugas",
-    rate_limited: "Terlalu banyak permintaan. Silakan tunggu sebentar.",
-    unknown_service: "Layanan ini tidak tersedia di kiosk ini.",
-    network: "Koneksi ke server terputus. Silakan coba lagi atau hubungi petugas."
-  };
+  var TRY_AGAIN = "Silakan coba lagi atau hubungi petugas.";
 
   var state = null;          // last /api/kiosk answer
   var agency = null;         // chosen agency
@@ -21,7 +15,7 @@
   var step = "agency";
   var idleTimer = null;
   var busy = false;
-  var clockOffset = 0;       // server time minus local time, in ms
+  var clock = Antrian.hallClock(null);  // the hall's zone and the server's time come with each refresh
 
   function $(id) { return document.getElementById(id); }
 
@@ -55,20 +49,9 @@
     return kioskId + "-" + new Date().getTime() + "-" + s;
   }
 
-  function waitText(minutes, ahead) {
-    if (!ahead) { return "Segera"; }
-    if (minutes < 60) { return "\u00b1 " + minutes + " menit"; }
-    return "\u00b1 " + Math.floor(minutes / 60) + " jam " + (minutes % 60) + " menit";
-  }
-
-  // --- clock (hall time zone comes from the server's offset-free ISO time) ---------------
-
-  function pad(n) { return n < 10 ? "0" + n : String(n); }
-
   function tickClock() {
-    var now = new Date(new Date().getTime() + clockOffset);
-    $("clock-time").innerHTML = pad(now.getHours()) + ":" + pad(now.getMinutes());
-    $("clock-date").innerHTML = DAYS[now.getDay()] + ", " + now.getDate() + " " + MONTHS[now.getMonth()] + " " + now.getFullYear();
+    setText("clock-time", clock.shortTime());
+    setText("clock-date", clock.date());
   }
 
   // --- steps -----------------------------------------------------------------------------
@@ -143,7 +126,7 @@
         var left = el("span", "row-main");
         left.appendChild(el("span", "row-title", s.name));
         if (s.open) {
-          left.appendChild(el("span", "row-sub", s.waiting + " orang menunggu\u00a0\u00b7 perkiraan " + waitText(s.wait_minutes, s.waiting).toLowerCase()));
+          left.appendChild(el("span", "row-sub", s.waiting + " orang menunggu\u00a0\u00b7 perkiraan " + Antrian.waitText(s.wait_minutes, s.waiting).toLowerCase()));
         } else {
           left.appendChild(el("span", "row-reason", s.reason || "Tutup"));
         }
@@ -200,10 +183,10 @@
       busy = false;
       hideOverlay("busy");
       if (status === 201 && data) { showTicket(data, body.priority_label); return; }
-      var code = data && data.error ? data.error.code : "network";
-      if (code === "printer_error") { alertBox("Maaf", ERRORS.printer_error); }
-      else if (status === 409 && data && data.error) { alertBox("Layanan tutup", data.error.message); refresh(); }
-      else { alertBox("Maaf", ERRORS[code] || ERRORS.network); }
+      var error = data && data.error;
+      if (status === 409 && error) { alertBox("Layanan tutup", error.message); refresh(); }
+      else if (error) { alertBox("Maaf", Antrian.errorText(error.code, error.message)); }
+      else { alertBox("Maaf", Antrian.errorText("unreachable") + ". " + TRY_AGAIN); }
     });
   }
 
@@ -213,7 +196,7 @@
     setText("t-service", t.service.name);
     setText("t-agency", t.agency + (t.priority && label ? "\u00a0\u00b7 Prioritas: " + label : ""));
     $("t-ahead").innerHTML = String(t.ahead);
-    $("t-wait").innerHTML = waitText(t.wait_minutes, t.ahead);
+    setText("t-wait", Antrian.waitText(t.wait_minutes, t.ahead));
     setText("t-counters", t.counters.length ? "Dilayani di: " + t.counters.join(", ") : "");
     $("t-qr").src = data.qr_url;
     setText("t-print-note", data.printed ? "Ambil struk Anda di bawah." : "Struk sedang dicetak.");
@@ -250,21 +233,13 @@
       $("net").className = "net";
       var first = state === null;
       state = data;
-      var server = Date.parse(data.server_time);
-      if (!isNaN(server)) { clockOffset = serverLocalOffset(server, data.site.timezone); }
+      clock.setZone(data.site.timezone);
+      clock.sync(data.server_time);
       if (first) { reset(); }
       else if (step === "agency") { renderAgencies(); }
       else if (step === "service") { renderServices(); }
       tickClock();
     });
-  }
-
-  // The hall's clock, whatever zone the kiosk's OS is set to: WIB +7, WITA +8, WIT +9.
-  function serverLocalOffset(serverMs, zone) {
-    var hours = { "Asia/Jakarta": 7, "Asia/Pontianak": 7, "Asia/Makassar": 8, "Asia/Jayapura": 9 }[zone];
-    var local = new Date();
-    if (hours === undefined) { return serverMs - local.getTime(); }
-    return serverMs - local.getTime() + (hours * 60 + local.getTimezoneOffset()) * 60000;
   }
 
   // --- wiring ----------------------------------------------------------------------------

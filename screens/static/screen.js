@@ -6,18 +6,14 @@
  * Data flow: the page is rendered with a snapshot; a WebSocket then pushes `call`,
  * `counter` and fresh `snapshot` messages (docs/protocol.md). Announcements are played
  * strictly one after another, each call id once per browser (ids kept in localStorage).
+ * Reconnecting, the prev_seq rule and the clock's texts come from client.js (window.Antrian).
  */
 (function () {
   "use strict";
 
+  var Antrian = window.Antrian;
   var BOOT = window.ANTRIAN_BOOT;
-  var DAYS = ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"];
-  var MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-    "September", "Oktober", "November", "Desember"];
   var FLASH_MS = 6000;
-  var PING_MS = 10000;
-  var SILENCE_LIMIT_MS = 30000;
-  var RECONNECT_CAP_MS = 5000;
   var AUDIO_RETRIES = 3;
   var AUDIO_STALL_MS = 30000;
   var PLAYED_KEPT = 300;
@@ -34,10 +30,10 @@
     runningText: "",
     calls: [],          // newest first
     counters: [],       // counter views, in config order
-    lastSeq: null,
-    serverOffsetMs: 0,
     heroId: null
   };
+  // The server's figure is the fallback for engines without time-zone data.
+  var clock = Antrian.hallClock(null, BOOT.tz_offset_minutes);
 
   // --- page events for tests and diagnostics ------------------------------------------
 
@@ -53,7 +49,6 @@
 
   function $(id) { return document.getElementById(id); }
   function setText(el, text) { if (el.textContent !== text) { el.textContent = text; } }
-  function pad(n) { return n < 10 ? "0" + n : String(n); }
   function contains(list, value) {
     for (var i = 0; i < list.length; i++) { if (list[i] === value) { return true; } }
     return false;
@@ -62,53 +57,11 @@
     return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
   }
 
-  // Date.parse is unreliable for microseconds and offsets on old engines: parse by hand.
-  var ISO = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|([+-])(\d\d):?(\d\d))?$/;
-  function parseIso(text) {
-    var m = ISO.exec(text || "");
-    if (!m) { return NaN; }
-    var ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], m[7] ? +(m[7] + "00").slice(0, 3) : 0);
-    if (m[9]) { ms -= (m[9] === "-" ? -1 : 1) * (+m[10] * 60 + +m[11]) * 60000; }
-    return ms;
-  }
-
-  function serverNow() { return Date.now() + state.serverOffsetMs; }
-
   // --- clock in the hall's time zone ----------------------------------------------------
 
-  var tzCache = { zone: null, minute: -1, offset: 0 };
-
-  function intlOffsetMinutes(zone, ms) {
-    if (!window.Intl || !Intl.DateTimeFormat) { return null; }
-    try {
-      var text = new Intl.DateTimeFormat("en-US", {
-        timeZone: zone, hour12: false, year: "numeric", month: "2-digit", day: "2-digit",
-        hour: "2-digit", minute: "2-digit", second: "2-digit"
-      }).format(new Date(ms));
-      var m = /(\d+)\/(\d+)\/(\d+),?\s+(\d+):(\d+):(\d+)/.exec(text);
-      if (!m) { return null; }
-      var wall = Date.UTC(+m[3], +m[1] - 1, +m[2], +m[4] % 24, +m[5], +m[6]);
-      return Math.round((wall - Math.floor(ms / 1000) * 1000) / 60000);
-    } catch (e) {
-      return null;  // the engine has no time-zone data: use the server's figure
-    }
-  }
-
-  function zoneOffsetMinutes(ms) {
-    var zone = state.site.timezone;
-    var minute = Math.floor(ms / 60000);
-    if (tzCache.zone !== zone || tzCache.minute !== minute) {
-      var offset = intlOffsetMinutes(zone, ms);
-      tzCache = { zone: zone, minute: minute, offset: offset === null ? BOOT.tz_offset_minutes : offset };
-    }
-    return tzCache.offset;
-  }
-
   function tickClock() {
-    var ms = serverNow();
-    var d = new Date(ms + zoneOffsetMinutes(ms) * 60000);  // read with getUTC*: the hall's wall time
-    setText($("clock-time"), pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds()));
-    setText($("clock-date"), DAYS[d.getUTCDay()] + ", " + d.getUTCDate() + " " + MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear());
+    setText($("clock-time"), clock.time());
+    setText($("clock-date"), clock.date());
   }
 
   // --- sizing ---------------------------------------------------------------------------
@@ -390,8 +343,8 @@
       if (acceptsCall(snap.calls[i])) { calls.push(snap.calls[i]); }
     }
     state.calls = calls;
-    var serverMs = parseIso(snap.server_time);
-    if (!isNaN(serverMs)) { state.serverOffsetMs = serverMs - Date.now(); }
+    clock.setZone(state.site.timezone);
+    clock.sync(snap.server_time);
     document.title = (state.screen.title || state.site.name || "Antrian") + " - Antrian";
     applyTheme(state.screen.theme || {});
     renderAll();
@@ -483,7 +436,7 @@
       document.body.setAttribute("data-audio", status);
       $("unlock").style.display = status === "blocked" ? "" : "none";
       emit("audio-status", null, status);
-      connection.sendStatus();
+      sendStatus();
     },
 
     unlock: function () {
@@ -502,10 +455,10 @@
     },
 
     tooOld: function (call) {
-      var at = parseIso(call.at);
+      var at = Antrian.parseIso(call.at);
       var maxAge = state.screen.announce_max_age_seconds;
       if (maxAge === undefined) { maxAge = 60; }
-      return !isNaN(at) && serverNow() - at > maxAge * 1000;
+      return !isNaN(at) && clock.now() - at > maxAge * 1000;
     },
 
     offer: function (call) {
@@ -650,109 +603,38 @@
 
   // --- connection -----------------------------------------------------------------------
 
-  var connection = {
-    socket: null,
-    failures: 0,
-    lastMessageAt: 0,
-    retryTimer: null,
-
-    url: function () {
-      var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-      return scheme + window.location.host + "/ws/screen/" + encodeURIComponent(BOOT.screen_id);
-    },
-
-    connect: function () {
-      var self = this, socket;
-      clearTimeout(this.retryTimer);
-      try { socket = new WebSocket(this.url()); } catch (e) { this.scheduleReconnect(); return; }
-      this.socket = socket;
-      socket.onopen = function () {
-        if (socket !== self.socket) { return; }
-        self.lastMessageAt = Date.now();
-        self.sendStatus();
-      };
-      socket.onmessage = function (event) {
-        if (socket !== self.socket) { return; }
-        self.lastMessageAt = Date.now();
-        var message;
-        try { message = JSON.parse(event.data); } catch (e) { return; }
-        self.receive(message);
-      };
-      socket.onclose = function (event) {
-        if (socket !== self.socket) { return; }
-        self.socket = null;
-        setConnected(false);
-        emit("disconnected", null, event.code);
-        self.scheduleReconnect(event.code);
-      };
-      socket.onerror = function () { /* onclose follows */ };
-    },
-
-    receive: function (message) {
-      if (message.type === "snapshot") {
-        state.lastSeq = message.seq;
-        this.failures = 0;
-        setConnected(true);
-        applySnapshot(message, true);
-        return;
-      }
-      if (typeof message.seq === "number") {
-        if (state.lastSeq !== null && message.prev_seq !== state.lastSeq) {
-          emit("gap", null, { expected: state.lastSeq, prev_seq: message.prev_seq });
-          this.resync();
-          return;
-        }
-        state.lastSeq = message.seq;
-      }
-      if (message.type === "call" && message.call) {
-        showCall(message.call, true);
-      } else if (message.type === "counter" && message.counter) {
-        updateCounter(message.counter);
-      } else if (message.type === "error") {
-        emit("server-error", null, message.code);
-      }
-    },
-
-    // A missed message (or a half-open socket): drop this connection and take a fresh snapshot.
-    resync: function () {
-      var socket = this.socket;
-      this.socket = null;
-      state.lastSeq = null;
-      if (socket) { try { socket.close(); } catch (e) { /* already closed */ } }
-      this.failures = 0;
-      this.scheduleReconnect();
-    },
-
-    scheduleReconnect: function (code) {
-      clearTimeout(this.retryTimer);
-      var base = Math.min(RECONNECT_CAP_MS, 300 * Math.pow(2, this.failures));
-      if (code === 4004) { base = RECONNECT_CAP_MS; }  // unknown screen: it may be added to the config
-      this.failures += 1;
-      var delay = base / 2 + Math.random() * base / 2;  // jitter: a hall's TVs do not reconnect in one burst
-      var self = this;
-      this.retryTimer = setTimeout(function () { self.connect(); }, delay);
-    },
-
-    send: function (message) {
-      if (this.socket && this.socket.readyState === 1) {
-        try { this.socket.send(JSON.stringify(message)); } catch (e) { /* reconnect handles it */ }
-      }
-    },
-
-    sendStatus: function () {
-      this.send({ type: "status", audio: announcer.status, user_agent: navigator.userAgent });
-    },
-
-    heartbeat: function () {
-      if (!this.socket || this.socket.readyState !== 1) { return; }
-      if (Date.now() - this.lastMessageAt > SILENCE_LIMIT_MS) {
-        emit("silent", null);
-        this.resync();
-        return;
-      }
-      this.send({ type: "ping" });
+  function receive(message) {
+    if (message.type === "snapshot") {
+      setConnected(true);
+      applySnapshot(message, true);
+    } else if (message.type === "call" && message.call) {
+      showCall(message.call, true);
+    } else if (message.type === "counter" && message.counter) {
+      updateCounter(message.counter);
+    } else if (message.type === "error") {
+      emit("server-error", null, message.code);
     }
-  };
+  }
+
+  var connection = Antrian.connect("/ws/screen/" + encodeURIComponent(BOOT.screen_id), {
+    onOpen: sendStatus,
+    onMessage: receive,
+    onResync: function (message) {
+      emit("gap", null, { expected: connection.lastSeq, prev_seq: message.prev_seq });
+      return false;  // reconnect for a fresh snapshot
+    },
+    onClose: function (info) {
+      if (info.dropped === "silent") { emit("silent", null); }
+      if (info.dropped) { return; }  // a resync: the badge waits for a real failure
+      setConnected(false);
+      emit("disconnected", null, info.code);
+    },
+    closePolicy: { not_found: "slow" }  // an unknown screen may yet be added to the config
+  });
+
+  function sendStatus() {
+    connection.send({ type: "status", audio: announcer.status, user_agent: navigator.userAgent });
+  }
 
   function setConnected(on) {
     document.body.setAttribute("data-connected", on ? "1" : "0");
@@ -769,9 +651,8 @@
     state.heroId = state.calls[0] ? state.calls[0].id : null;
     $("badge").style.display = "none";
     if (BOOT.layout === "media") { media.start(BOOT.media); }
-    connection.connect();
+    connection.start();
     setInterval(tickClock, 1000);
-    setInterval(function () { connection.heartbeat(); }, PING_MS);
     var resizeTimer = null;
     window.addEventListener("resize", function () {
       clearTimeout(resizeTimer);

@@ -1,7 +1,9 @@
-/* The visitor's status page. ES5 only and small: it must run on a cheap Android phone's browser. */
+/* The visitor's status page. ES5 only and small: it must run on a cheap Android phone's browser.
+ * Reconnecting, the prev_seq rule and the wait text come from client.js (window.Antrian). */
 (function () {
   "use strict";
 
+  var Antrian = window.Antrian;
   var token = document.getElementById("app").getAttribute("data-token");
   var STATUS = {
     pending: "Sedang dicetak\u2026",
@@ -11,13 +13,8 @@
     no_show: "Dilewati (tidak hadir)",
     cancelled: "Dibatalkan"
   };
-  var socket = null;
-  var lastSeq = null;
-  var backoff = 1000;
-  var stopped = false;
   var audio = null;          // AudioContext, created on the first tap (browsers block sound before it)
   var seenCalls = {};
-  var pingTimer = null;
 
   function $(id) { return document.getElementById(id); }
   function setText(id, text) {
@@ -27,10 +24,7 @@
   }
 
   function waitText(t) {
-    if (t.status !== "waiting") { return "-"; }
-    if (!t.ahead) { return "Segera"; }
-    if (t.wait_minutes < 60) { return "\u00b1 " + t.wait_minutes + " menit"; }
-    return "\u00b1 " + Math.floor(t.wait_minutes / 60) + " jam " + (t.wait_minutes % 60) + " mnt";
+    return t.status === "waiting" ? Antrian.waitText(t.wait_minutes, t.ahead) : "-";
   }
 
   function render(t) {
@@ -90,45 +84,17 @@
 
   // --- live updates ------------------------------------------------------------------------
 
-  function connect() {
-    if (stopped) { return; }
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    setText("net", "Menyambung\u2026");
-    $("net").className = "net";
-    socket = new WebSocket(scheme + location.host + "/ws/ticket/" + encodeURIComponent(token));
-    socket.onmessage = function (event) {
-      var message;
-      try { message = JSON.parse(event.data); } catch (e) { return; }
-      handle(message);
-    };
-    socket.onclose = function (event) {
-      socket = null;
-      if (pingTimer) { clearInterval(pingTimer); pingTimer = null; }
-      if (event.code === 4004) { stopped = true; setText("net", "Nomor antrean tidak ditemukan"); return; }
-      setText("net", "Koneksi terputus, menyambung ulang\u2026");
-      $("net").className = "net bad";
-      var wait = backoff + Math.floor(Math.random() * 500);
-      backoff = Math.min(backoff * 2, 30000);
-      setTimeout(connect, wait);
-    };
+  function setNet(text, className) {
+    setText("net", text);
+    $("net").className = className;
   }
 
   function handle(message) {
-    if (message.type === "pong" || message.type === "error") { return; }
     if (message.type === "snapshot") {
-      lastSeq = message.seq;
-      backoff = 1000;
-      setText("net", "Terhubung \u2022 diperbarui otomatis");
-      $("net").className = "net ok";
-      if (!pingTimer) { pingTimer = setInterval(function () { send({ type: "ping" }); }, 25000); }
+      setNet("Terhubung \u2022 diperbarui otomatis", "net ok");
       render(message.ticket);
       return;
     }
-    if (lastSeq !== null && message.prev_seq !== lastSeq) {
-      socket.close();  // a message was missed: reconnect for a fresh snapshot
-      return;
-    }
-    lastSeq = message.seq;
     if (message.ticket) { render(message.ticket); }
     if (message.type === "call" && message.call && !seenCalls[message.call.id]) {
       seenCalls[message.call.id] = true;
@@ -136,11 +102,17 @@
     }
   }
 
-  function send(message) {
-    if (socket && socket.readyState === 1) { socket.send(JSON.stringify(message)); }
-  }
+  var link = Antrian.connect("/ws/ticket/" + encodeURIComponent(token), {
+    onMessage: handle,
+    onClose: function (info) {
+      if (info.name === "not_found") { setNet(Antrian.errorText("ticket_not_found"), "net"); return; }
+      setNet("Koneksi terputus, menyambung ulang\u2026", "net bad");
+    },
+    closePolicy: { not_found: "stop" }
+  });
 
   $("sound").onclick = unlockSound;
   render(TICKET_INITIAL);
-  connect();
+  setNet("Menyambung\u2026", "net");
+  link.start();
 })();

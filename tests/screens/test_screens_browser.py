@@ -138,7 +138,7 @@ def test_connection_loss_shows_the_badge_and_keeps_the_data(page, server):
 def test_a_gap_in_seq_makes_the_page_resync(page, server):
     open_screen(page, server, "tv1")
     snapshots = len(page_events(page, "snapshot"))
-    page.evaluate("window.antrianScreen.state.lastSeq = -5")  # as if a message had been lost
+    page.evaluate("window.antrianScreen.connection.lastSeq = -5")  # as if a message had been lost
     ack = call_tickets(server, "loket-1")[0]
     wait_hero(page, ack["ticket"]["number"])
     assert page_events(page, "gap")
