@@ -7,7 +7,7 @@ VENV ?= .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench system-deps clean
+.PHONY: demo test lint bench system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,13 @@ demo: $(STAMP)
 system-deps:
 	scripts/install-system-deps
 
-test: $(STAMP) system-deps
+test: lint system-deps
 	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	PYTHON=$(abspath $(VENV))/bin/python scripts/typecheck
 
 bench: $(STAMP) system-deps
 	$(VENV)/bin/python bench/run_all.py

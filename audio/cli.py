@@ -31,7 +31,10 @@ def _fail(message: str) -> NoReturn:
     "'ffplay -nodisp -autoexit -loglevel quiet {file}').",
 )
 @click.option(
-    "--max-age", type=float, default=60.0, show_default=True,
+    "--max-age",
+    type=float,
+    default=60.0,
+    show_default=True,
     help="Skip calls older than this many seconds (0: play calls of any age).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Also log debugging details.")
@@ -61,7 +64,8 @@ def speaker(server: str, zone: str, player: str | None, max_age: float, verbose:
             _fail(f"--player: program {program!r} not found")
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S",
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%H:%M:%S",
     )
     instance = Speaker(server, zone, player, max_age=max_age)
     logging.getLogger("antrian.speaker").info(

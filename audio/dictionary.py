@@ -59,7 +59,7 @@ DEFAULT_DICTIONARY: dict[str, str] = {
 }
 
 # Punctuation inside a name becomes a pause (a comma for eSpeak) or a word.
-_PAUSE = set(".,;:()[]{}/|!?\u2013\u2014\"")
+_PAUSE = set('.,;:()[]{}/|!?\u2013\u2014"')
 _SPACE = set("-_'\u2019`~*")
 _WORDS = {"&": "dan", "+": "plus", "%": "persen", "@": "et", "#": "nomor"}
 _TOKEN = re.compile(r"\d+|[^\W\d_]+|\S")
@@ -85,9 +85,7 @@ class Dictionary:
         # A key with inner spaces also matches other whitespace runs ("Customer  Service").
         alternatives = [r"\s+".join(re.escape(part) for part in k.split()) for k in keys]
         self._pattern = (
-            re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
-            if alternatives
-            else None
+            re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE) if alternatives else None
         )
 
     def replace(self, text: str) -> str:
@@ -107,7 +105,7 @@ def for_voice(overrides: Mapping[str, str] | None) -> Dictionary:
 
 
 def speakable(text: str, dictionary: Dictionary) -> str:
-    """"Perizinan Berusaha (NIB)" -> "perizinan berusaha, en i be"; "Meja 3A" -> "meja tiga a"."""
+    """ "Perizinan Berusaha (NIB)" -> "perizinan berusaha, en i be"; "Meja 3A" -> "meja tiga a"."""
     parts: list[str] = []  # words, and "," for a pause
 
     def pause() -> None:

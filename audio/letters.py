@@ -11,10 +11,10 @@ LETTER_NAMES: dict[str, str] = {
 
 
 def letter(ch: str) -> str:
-    """"B" or "b" -> "be"; anything that is not A-Z is returned lowercased."""
+    """ "B" or "b" -> "be"; anything that is not A-Z is returned lowercased."""
     return LETTER_NAMES.get(ch.upper(), ch.lower())
 
 
 def spell(text: str) -> str:
-    """"PID" -> "pe i de"."""
+    """ "PID" -> "pe i de"."""
     return " ".join(letter(ch) for ch in text if not ch.isspace())

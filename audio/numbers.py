@@ -55,7 +55,7 @@ def words(n: int) -> str:
 
 
 def digits(text: str, zero_word: str = "nol") -> str:
-    """"007" -> "nol nol tujuh" (or "kosong kosong tujuh")."""
+    """ "007" -> "nol nol tujuh" (or "kosong kosong tujuh")."""
     if not text or not text.isascii() or not text.isdigit():
         raise ValueError(f"not a string of digits: {text!r}")
     return " ".join(zero_word if d == "0" else _ONES[int(d)] for d in text)

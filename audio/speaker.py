@@ -45,6 +45,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from display_server.contract import PING_SECONDS, Backoff, Close, missed_messages
@@ -52,10 +53,10 @@ from display_server.contract import PING_SECONDS, Backoff, Close, missed_message
 log = logging.getLogger("antrian.speaker")
 
 DEFAULT_MAX_AGE = 60.0
-REMEMBERED_IDS = 1000            # far more than a snapshot holds (20 calls)
+REMEMBERED_IDS = 1000  # far more than a snapshot holds (20 calls)
 FETCH_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)  # then give up on that call
-FETCH_TIMEOUT = 15.0             # the server itself waits up to 10 s for a WAV being synthesised
-PLAYER_TIMEOUT = 120.0           # an announcement lasts 3-12 s; a player stuck longer is killed
+FETCH_TIMEOUT = 15.0  # the server itself waits up to 10 s for a WAV being synthesised
+PLAYER_TIMEOUT = 120.0  # an announcement lasts 3-12 s; a player stuck longer is killed
 # Slower than a TV's: a speaker PC that cannot reach the server has nothing to show meanwhile.
 SPEAKER_BACKOFF = Backoff(base=0.5, cap=15.0)
 
@@ -162,9 +163,9 @@ class SpeakerProtocol:
     seen: SeenIds = field(default_factory=SeenIds)
     queue: deque[dict] = field(default_factory=deque)
     last_seq: int | None = None
-    clock_offset: float = 0.0      # server clock minus local clock, from the last snapshot
-    synced: bool = False           # a snapshot was received on this connection
-    ever_synced: bool = False      # a snapshot was received on any connection
+    clock_offset: float = 0.0  # server clock minus local clock, from the last snapshot
+    synced: bool = False  # a snapshot was received on this connection
+    ever_synced: bool = False  # a snapshot was received on any connection
 
     def connection_made(self) -> None:
         self.last_seq = None
@@ -342,7 +343,7 @@ class Speaker:
         self.played: list[str] = []  # call ids, in the order played (for tests and the log)
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._socket = None
+        self._socket: Any = None  # the open websockets connection, to close it on stop()
         self._player_process: asyncio.subprocess.Process | None = None
 
     def stop(self) -> None:
@@ -361,8 +362,8 @@ class Speaker:
             try:
                 done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
-                    if not task.cancelled() and task.exception() is not None:
-                        raise task.exception()  # type: ignore[misc]
+                    if not task.cancelled() and (error := task.exception()) is not None:
+                        raise error
             finally:
                 self._stopping.set()
                 await self._kill_player()
@@ -417,8 +418,12 @@ class Speaker:
         import websockets
 
         async with websockets.connect(
-            self.url, open_timeout=self.open_timeout, ping_interval=self.ping_interval,
-            ping_timeout=self.ping_interval, close_timeout=1, max_size=4 * 1024 * 1024,
+            self.url,
+            open_timeout=self.open_timeout,
+            ping_interval=self.ping_interval,
+            ping_timeout=self.ping_interval,
+            close_timeout=1,
+            max_size=4 * 1024 * 1024,
         ) as socket:
             self._socket = socket
             self.protocol.connection_made()
@@ -454,7 +459,9 @@ class Speaker:
     def _log_event(self, event: Event) -> None:
         if isinstance(event, Synced):
             if event.first:
-                log.info("connected to %s: listening (%d earlier calls are history, not played)", self.url, event.history)
+                log.info(
+                    "connected to %s: listening (%d earlier calls are history, not played)", self.url, event.history
+                )
             else:
                 log.info("connected to %s again", self.url)
         elif isinstance(event, Queued):
@@ -494,8 +501,13 @@ class Speaker:
                 return await asyncio.to_thread(self.fetch, url)
             except FetchError as exc:
                 if attempt == len(self.retry_delays):
-                    log.error("skipped %s: cannot fetch %s (%s), gave up after %d tries",
-                              describe(call), url, exc, attempt + 1)
+                    log.error(
+                        "skipped %s: cannot fetch %s (%s), gave up after %d tries",
+                        describe(call),
+                        url,
+                        exc,
+                        attempt + 1,
+                    )
                     return None
                 delay = self.retry_delays[attempt]
                 log.warning("cannot fetch the WAV of %s (%s): retrying in %.1f s", describe(call), exc, delay)
@@ -512,7 +524,9 @@ class Speaker:
         log.info("playing %s: %s", describe(call), call.get("text", ""))
         try:
             self._player_process = await asyncio.create_subprocess_exec(
-                *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+                *argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
             )
         except OSError as exc:
             log.error("cannot run the player %r: %s", argv[0], exc)
@@ -521,7 +535,7 @@ class Speaker:
         process = self._player_process
         try:
             code = await asyncio.wait_for(process.wait(), PLAYER_TIMEOUT)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.error("the player ran over %.0f s on %s: stopped it", PLAYER_TIMEOUT, describe(call))
             await self._kill_player()
             code = None
@@ -543,7 +557,7 @@ class Speaker:
             process.terminate()
         try:
             await asyncio.wait_for(process.wait(), 2)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             await process.wait()
@@ -592,7 +606,19 @@ def player_program(template: str) -> str | None:
 
 
 __all__ = [
-    "FetchError", "Queued", "Refused", "Resync", "SeenIds", "Skipped", "Speaker",
-    "SpeakerProtocol", "SpeakerRefused", "Synced", "default_player", "fetch_wav", "player_argv",
-    "run_speaker", "server_urls",
+    "FetchError",
+    "Queued",
+    "Refused",
+    "Resync",
+    "SeenIds",
+    "Skipped",
+    "Speaker",
+    "SpeakerProtocol",
+    "SpeakerRefused",
+    "Synced",
+    "default_player",
+    "fetch_wav",
+    "player_argv",
+    "run_speaker",
+    "server_urls",
 ]

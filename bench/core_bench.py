@@ -24,7 +24,7 @@ import psutil
 import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.support.server import ServerProcess  # noqa: E402
+from tests.support.server import ServerProcess
 
 COUNTERS = 50
 SCREEN_IDS = 10
@@ -34,13 +34,15 @@ def bench_config() -> str:
     lines = [
         '[site]\nname = "Bench hall"\ntimezone = "Asia/Makassar"\n',
         '[security]\nadmin_token = "bench-admin-token"\nissue_rate_per_minute = 1000000\n',
-        '[voice]\nenabled = false\n',
+        "[voice]\nenabled = false\n",
         '[[zones]]\nid = "hall"\nname = "Hall"\n',
         '[[agencies]]\nid = "a"\nname = "Agency"\n',
         '[[services]]\nid = "s"\nname = "Service"\nagency = "a"\nprefix = "A"\n',
     ]
     for i in range(1, COUNTERS + 1):
-        lines.append(f'[[counters]]\nid = "c{i}"\nname = "Loket {i}"\nservices = ["s"]\nzone = "hall"\ntoken = "bench-token-{i}"\n')
+        lines.append(
+            f'[[counters]]\nid = "c{i}"\nname = "Loket {i}"\nservices = ["s"]\nzone = "hall"\ntoken = "bench-token-{i}"\n'
+        )
     for i in range(1, SCREEN_IDS + 1):
         lines.append(f'[[screens]]\nid = "tv{i}"\nzone = "hall"\n')
     return "\n".join(lines)

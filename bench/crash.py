@@ -221,7 +221,7 @@ class ResilientCounter:
                     await self._connect()
                     backoff.reset()
                 return await self._exchange({"type": action, "id": request_id})
-            except (OSError, asyncio.TimeoutError, websockets.WebSocketException):
+            except (TimeoutError, OSError, websockets.WebSocketException):
                 self.records.retries += 1
                 await self._close()
                 await backoff.wait()
@@ -268,7 +268,7 @@ async def screen(ws_url: str, screen_id: str, records: Records, window: Window, 
             async with websockets.connect(f"{ws_url}/ws/screen/{screen_id}", open_timeout=REPLY_TIMEOUT) as socket:
                 backoff.reset()
                 await _follow_screen(socket, screen_id, records, window)
-        except (OSError, asyncio.TimeoutError, websockets.WebSocketException):
+        except (TimeoutError, OSError, websockets.WebSocketException):
             await backoff.wait()
 
 
@@ -277,7 +277,7 @@ async def _follow_screen(socket, screen_id: str, records: Records, window: Windo
     while window.open():
         try:
             message = json.loads(await asyncio.wait_for(socket.recv(), 0.5))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             continue
         if message.get("type") == "snapshot":
             calls = [c["id"] for c in message["calls"]]
@@ -325,13 +325,16 @@ async def drive(server: ServerProcess, settings: Settings) -> Records:
     rng = random.Random(settings.seed)
     window = Window(settings.kills * (settings.max_up + 30) + 60)  # a hard bound on the run
     kill_task = asyncio.create_task(killer(server, settings, records, random.Random(rng.random())))
-    tasks = [asyncio.create_task(kiosk(server.url, records, window, random.Random(rng.random()), settings.pace))
-             for _ in range(settings.kiosks)]
+    tasks = [
+        asyncio.create_task(kiosk(server.url, records, window, random.Random(rng.random()), settings.pace))
+        for _ in range(settings.kiosks)
+    ]
     for i in range(1, settings.counters + 1):
         counter = ResilientCounter(server.ws_url, f"loket-{i}", records, random.Random(rng.random()))
         tasks.append(asyncio.create_task(counter.run(window, settings.pace)))
-    tasks += [asyncio.create_task(screen(server.ws_url, s, records, window, random.Random(rng.random())))
-              for s in SCREENS]
+    tasks += [
+        asyncio.create_task(screen(server.ws_url, s, records, window, random.Random(rng.random()))) for s in SCREENS
+    ]
     try:
         await asyncio.wait_for(kill_task, window.end - time.monotonic())
     finally:
@@ -347,8 +350,12 @@ def read_store(db_path: Path) -> tuple[list[dict], list[dict], dict[tuple[str, s
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
         db.row_factory = sqlite3.Row
         tickets = [dict(r) for r in db.execute("SELECT * FROM tickets")]
-        events = [dict(r) for r in db.execute(
-            "SELECT seq, kind, ticket_id, counter, data FROM events WHERE kind IN ('called', 'recalled') ORDER BY seq")]
+        events = [
+            dict(r)
+            for r in db.execute(
+                "SELECT seq, kind, ticket_id, counter, data FROM events WHERE kind IN ('called', 'recalled') ORDER BY seq"
+            )
+        ]
         replies = {(r["scope"], r["request_id"]): json.loads(r["reply"]) for r in db.execute("SELECT * FROM replies")}
     for event in events:
         event["call"] = json.loads(event.pop("data"))["call"]
@@ -426,10 +433,13 @@ def _check_screens(records: Records, events: list[dict]) -> list[str]:
     problems = []
     for snap in records.snapshots:
         zone = SCREEN_ZONE[snap.screen]
-        expected = [e["call"]["id"] for e in reversed(events)
-                    if e["seq"] <= snap.seq and e["call"]["counter"]["zone"] == zone][: SCREEN_HISTORY + 1]
+        expected = [
+            e["call"]["id"] for e in reversed(events) if e["seq"] <= snap.seq and e["call"]["counter"]["zone"] == zone
+        ][: SCREEN_HISTORY + 1]
         if snap.call_ids != expected:
-            problems.append(f"{snap.screen} snapshot at seq {snap.seq} shows {snap.call_ids[:3]}…, store says {expected[:3]}…")
+            problems.append(
+                f"{snap.screen} snapshot at seq {snap.seq} shows {snap.call_ids[:3]}…, store says {expected[:3]}…"
+            )
     return problems
 
 
@@ -451,8 +461,9 @@ def resync_delays(records: Records) -> list[float | None]:
     return delays
 
 
-def figures(records: Records, tickets: list[dict], events: list[dict], delays: list[float | None],
-            seconds: float) -> dict:
+def figures(
+    records: Records, tickets: list[dict], events: list[dict], delays: list[float | None], seconds: float
+) -> dict:
     finite = [d for d in delays if d is not None and d != float("inf")]
     return {
         "kills": len(records.restarts),
@@ -471,14 +482,19 @@ def figures(records: Records, tickets: list[dict], events: list[dict], delays: l
         "resync_missing": delays.count(float("inf")),
         "resync_cut_short_by_the_next_kill": delays.count(None),
         "restart_median_s": round(statistics.median(r.ready_at - r.spawned_at for r in records.restarts), 3)
-        if records.restarts else "n/a",
+        if records.restarts
+        else "n/a",
         "orphaned_children": sum(r.orphans for r in records.restarts),
     }
 
 
 def admin_ticket_count(server: ServerProcess, day: str) -> int:
-    response = httpx.get(f"{server.url}/api/tickets", params={"date": day},
-                         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=10)
+    response = httpx.get(
+        f"{server.url}/api/tickets",
+        params={"date": day},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        timeout=10,
+    )
     response.raise_for_status()
     return len(response.json()["tickets"])
 
@@ -505,8 +521,11 @@ def run(settings: Settings) -> Report:
     finally:
         server.stop()
     delays = resync_delays(records)
-    problems += [f"a screen took {d:.2f}s to resync (> {RESYNC_REQUIREMENT}s)"
-                 for d in delays if d is not None and d > RESYNC_REQUIREMENT]
+    problems += [
+        f"a screen took {d:.2f}s to resync (> {RESYNC_REQUIREMENT}s)"
+        for d in delays
+        if d is not None and d > RESYNC_REQUIREMENT
+    ]
     return Report(problems, figures(records, tickets, events, delays, seconds))
 
 
@@ -518,7 +537,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args(argv)
-    settings = Settings(kills=args.kills, counters=args.counters, kiosks=args.kiosks, seed=args.seed, workdir=args.workdir)
+    settings = Settings(
+        kills=args.kills, counters=args.counters, kiosks=args.kiosks, seed=args.seed, workdir=args.workdir
+    )
     report = run(settings)
     print(report.render())
     return 1 if report.problems else 0

@@ -87,14 +87,16 @@ def raise_fd_limit(wanted: int = WANTED_FDS) -> int:
 # --- screens (worker processes) --------------------------------------------------------
 
 
-def screen_worker(url: str, count: int, phones: int, duration: float, lifetime: float, seed: int, client: str,
-                  results) -> None:
+def screen_worker(
+    url: str, count: int, phones: int, duration: float, lifetime: float, seed: int, client: str, results
+) -> None:
     raise_fd_limit()
     results.put(asyncio.run(_screen_worker(url, count, phones, duration, lifetime, seed, client)))
 
 
-async def _screen_worker(url: str, count: int, phones: int, duration: float, lifetime: float, seed: int,
-                         client: str) -> tuple[ScreenStats, ScreenStats]:
+async def _screen_worker(
+    url: str, count: int, phones: int, duration: float, lifetime: float, seed: int, client: str
+) -> tuple[ScreenStats, ScreenStats]:
     """`count` connections, the first `phones` of them phones; (TV stats, phone stats)."""
     tvs, phone_stats = ScreenStats(), ScreenStats()
     deadline = time.monotonic() + duration
@@ -122,8 +124,9 @@ async def _take_tickets(url: str, count: int, rng: random.Random) -> list[str]:
     tokens = []
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
         for _ in range(count):
-            response = await client.post("/api/tickets", json={"service": rng.choice(ISSUE_SERVICES),
-                                                               "request_id": uuid.uuid4().hex})
+            response = await client.post(
+                "/api/tickets", json={"service": rng.choice(ISSUE_SERVICES), "request_id": uuid.uuid4().hex}
+            )
             if response.status_code == 201:
                 tokens.append(response.json()["token"])
     return tokens
@@ -144,7 +147,7 @@ async def _screen_connection(ws_url, path, stats: ScreenStats, deadline, lifetim
                 stats.dropped_4008 += 1
             else:
                 stats.other_closes += 1
-        except (OSError, asyncio.TimeoutError, websockets.WebSocketException):
+        except (TimeoutError, OSError, websockets.WebSocketException):
             stats.failed_connects += 1
             await asyncio.sleep(1 + rng.random())
 
@@ -153,7 +156,7 @@ async def _read_screen(socket, stats: ScreenStats, until: float) -> None:
     while (left := until - time.monotonic()) > 0:
         try:
             raw = await asyncio.wait_for(socket.recv(), left)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return
         stats.messages += 1
         if '"type":"call"' in raw:
@@ -214,7 +217,7 @@ class _LeanScreen(asyncio.Protocol):
                 length, start = int.from_bytes(buffer[2:10], "big"), 10
             if len(buffer) < start + length:
                 break
-            payload, buffer = buffer[start:start + length], buffer[start + length:]
+            payload, buffer = buffer[start : start + length], buffer[start + length :]
             if opcode == 0x8:
                 self._finish(int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005)
                 break
@@ -249,9 +252,10 @@ async def _lean_screen_connection(ws_url, path, stats: ScreenStats, deadline, li
         transport = None
         try:
             transport, screen = await asyncio.wait_for(
-                loop.create_connection(lambda: _LeanScreen(handshake, stats), address, int(port)), 30)
+                loop.create_connection(lambda: _LeanScreen(handshake, stats), address, int(port)), 30
+            )
             upgraded = await asyncio.wait_for(screen.upgraded, 30)
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             if transport is not None:
                 transport.close()
             stats.failed_connects += 1
@@ -266,7 +270,7 @@ async def _lean_screen_connection(ws_url, path, stats: ScreenStats, deadline, li
             first = False
             try:
                 code = await asyncio.wait_for(asyncio.shield(screen.closed), max(0.0, until - time.monotonic()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 transport.write(_masked_frame(0x8, (1000).to_bytes(2, "big")))
             else:
                 stats.dropped_4008 += code == 4008
@@ -293,16 +297,18 @@ async def kiosk(url: str, interval: float, traffic: Traffic, deadline: float, rn
         while time.monotonic() < deadline:
             await asyncio.sleep(rng.expovariate(1 / interval))
             try:
-                response = await client.post("/api/tickets", json={"service": rng.choice(ISSUE_SERVICES),
-                                                                   "request_id": uuid.uuid4().hex})
+                response = await client.post(
+                    "/api/tickets", json={"service": rng.choice(ISSUE_SERVICES), "request_id": uuid.uuid4().hex}
+                )
                 traffic.issued += response.status_code == 201
                 traffic.issue_errors += response.status_code != 201
             except httpx.HTTPError:
                 traffic.issue_errors += 1
 
 
-async def counter(ws_url: str, counter_id: str, interval: float, traffic: Traffic, deadline: float,
-                  rng: random.Random) -> None:
+async def counter(
+    ws_url: str, counter_id: str, interval: float, traffic: Traffic, deadline: float, rng: random.Random
+) -> None:
     async with websockets.connect(f"{ws_url}/ws/counter", open_timeout=30) as socket:
         await socket.send(json.dumps({"type": "hello", "counter": counter_id, "token": token_for(counter_id)}))
         json.loads(await socket.recv())
@@ -345,8 +351,11 @@ async def sampler(pid: int, every: float, deadline: float, samples: list[Sample]
     process.cpu_percent()
     while time.monotonic() < deadline:
         await asyncio.sleep(every)
-        samples.append(Sample(time.monotonic() - started, process.memory_info().rss / 2**20, process.num_fds(),
-                              process.cpu_percent()))
+        samples.append(
+            Sample(
+                time.monotonic() - started, process.memory_info().rss / 2**20, process.num_fds(), process.cpu_percent()
+            )
+        )
 
 
 # --- the run ---------------------------------------------------------------------------
@@ -358,11 +367,25 @@ async def drive(server: ServerProcess, settings: Settings, duration: float, samp
     started = time.monotonic()
     deadline = started + duration
     tasks = [asyncio.create_task(sampler(server.process.pid, settings.sample, deadline, samples, started))]
-    tasks += [asyncio.create_task(kiosk(server.url, settings.kiosks / settings.issues_per_s, traffic, deadline,
-                                        random.Random(rng.random()))) for _ in range(settings.kiosks)]
-    tasks += [asyncio.create_task(counter(server.ws_url, f"loket-{i}", settings.counters / settings.calls_per_s,
-                                          traffic, deadline, random.Random(rng.random())))
-              for i in range(1, settings.counters + 1)]
+    tasks += [
+        asyncio.create_task(
+            kiosk(server.url, settings.kiosks / settings.issues_per_s, traffic, deadline, random.Random(rng.random()))
+        )
+        for _ in range(settings.kiosks)
+    ]
+    tasks += [
+        asyncio.create_task(
+            counter(
+                server.ws_url,
+                f"loket-{i}",
+                settings.counters / settings.calls_per_s,
+                traffic,
+                deadline,
+                random.Random(rng.random()),
+            )
+        )
+        for i in range(1, settings.counters + 1)
+    ]
     await asyncio.wait(tasks, timeout=duration + 60)
     for task in tasks:
         task.cancel()
@@ -388,10 +411,22 @@ def run(settings: Settings, workdir: Path) -> dict:
         pid = server.process.pid
         baseline = Sample(0, psutil.Process(pid).memory_info().rss / 2**20, psutil.Process(pid).num_fds(), 0)
         results: multiprocessing.Queue = multiprocessing.Queue()
-        workers = [multiprocessing.Process(target=screen_worker, args=(
-            server.url, settings.screens // settings.workers, settings.phones // settings.workers, duration,
-            settings.lifetime, settings.seed + i, settings.client, results))
-            for i in range(settings.workers)]
+        workers = [
+            multiprocessing.Process(
+                target=screen_worker,
+                args=(
+                    server.url,
+                    settings.screens // settings.workers,
+                    settings.phones // settings.workers,
+                    duration,
+                    settings.lifetime,
+                    settings.seed + i,
+                    settings.client,
+                    results,
+                ),
+            )
+            for i in range(settings.workers)
+        ]
         for worker in workers:
             worker.start()
         traffic = asyncio.run(drive(server, settings, duration, samples))
@@ -405,13 +440,21 @@ def run(settings: Settings, workdir: Path) -> dict:
     return summarize(settings, fd_limit, baseline, samples, after, traffic, list(tvs), list(phones))
 
 
-def summarize(settings, fd_limit, baseline: Sample, samples: list[Sample], after: Sample, traffic: Traffic,
-              tvs: list[ScreenStats], phones: list[ScreenStats]) -> dict:
+def summarize(
+    settings,
+    fd_limit,
+    baseline: Sample,
+    samples: list[Sample],
+    after: Sample,
+    traffic: Traffic,
+    tvs: list[ScreenStats],
+    phones: list[ScreenStats],
+) -> dict:
     latencies = [x for s in tvs for x in s.latencies]
     phone_latencies = [x for s in phones for x in s.latencies]
     screens = tvs + phones
     churned = sum(s.churned for s in screens)
-    steady = samples[len(samples) // 3:]  # after the ramp-up
+    steady = samples[len(samples) // 3 :]  # after the ramp-up
     growth = (steady[-1].rss_mb - steady[0].rss_mb) if len(steady) >= 2 else float("nan")
     churn_in_steady = churned * (len(steady) / max(1, len(samples)))
     return {
@@ -460,16 +503,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--counters", type=int, default=50)
     parser.add_argument("--screens", type=int, default=1000)
     parser.add_argument("--kiosks", type=int, default=10)
-    parser.add_argument("--phones", type=int, default=0,
-                        help="how many of the --screens connections are phones following a ticket")
+    parser.add_argument(
+        "--phones", type=int, default=0, help="how many of the --screens connections are phones following a ticket"
+    )
     parser.add_argument("--lifetime", type=float, default=60.0, help="mean seconds a screen connection lives")
-    parser.add_argument("--client", choices=("lean", "websockets"), default="lean",
-                        help="screen client: raw-socket TVs (default) or the full websockets library")
+    parser.add_argument(
+        "--client",
+        choices=("lean", "websockets"),
+        default="lean",
+        help="screen client: raw-socket TVs (default) or the full websockets library",
+    )
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args(argv)
-    settings = Settings(minutes=min(args.minutes, 120), counters=args.counters, screens=min(args.screens, 20_000),
-                        kiosks=args.kiosks, lifetime=args.lifetime, client=args.client,
-                        phones=min(args.phones, args.screens))
+    settings = Settings(
+        minutes=min(args.minutes, 120),
+        counters=args.counters,
+        screens=min(args.screens, 20_000),
+        kiosks=args.kiosks,
+        lifetime=args.lifetime,
+        client=args.client,
+        phones=min(args.phones, args.screens),
+    )
     report = run(settings, args.workdir or Path(tempfile.mkdtemp(prefix="antrian-load-")))
     for key, value in report.items():
         print(f"{key}: {value}")

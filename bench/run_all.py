@@ -58,7 +58,7 @@ def run_bench(name: str) -> dict | None:
     if done.returncode != 0 and not done.stdout.strip():
         print(done.stderr[-2000:], file=sys.stderr)
         return {"error": f"exit {done.returncode}"}
-    result = json.loads(done.stdout[done.stdout.index("{"):])
+    result = json.loads(done.stdout[done.stdout.index("{") :])
     result["_seconds"] = round(time.monotonic() - started, 1)
     return result
 

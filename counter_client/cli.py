@@ -45,16 +45,30 @@ def counter(server: str, counter_id: str, token: str | None, on_top: bool, save_
 @click.option("--service", help="Target service for transfer.")
 @click.option("--number", help="Ticket number for call, e.g. A-012.")
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for the reply.")
-def call(action: str, server: str, counter_id: str, token: str | None, service: str | None,
-         number: str | None, timeout: float) -> None:
+def call(
+    action: str,
+    server: str,
+    counter_id: str,
+    token: str | None,
+    service: str | None,
+    number: str | None,
+    timeout: float,
+) -> None:
     """Send one command, print the reply as JSON, exit 1 with the error code on failure."""
     result = _run_call(action, server, counter_id, token, service, number, timeout)
     click.echo(json.dumps(result, ensure_ascii=False))
     sys.exit(1 if "error" in result else 0)
 
 
-def _run_call(action: str, server: str, counter_id: str, token: str | None, service: str | None,
-              number: str | None, timeout: float) -> dict:
+def _run_call(
+    action: str,
+    server: str,
+    counter_id: str,
+    token: str | None,
+    service: str | None,
+    number: str | None,
+    timeout: float,
+) -> dict:
     kind = VERBS[action]
     if kind is Action.TRANSFER and not service:
         return error_body("bad_request", "transfer needs --service")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import queue
 import tkinter as tk
+from collections.abc import Callable
 from dataclasses import replace
 from tkinter import simpledialog
 
@@ -37,8 +38,14 @@ SHORTCUTS: dict[Action, tuple[str, ...]] = {
     Action.TRANSFER: ("F5", "a", "A", "KP_Divide", "KP_5", "KP_Begin"),
     Action.CALL: ("F6", "p", "P", "KP_Multiply", "KP_6", "KP_Right"),
 }
-HINTS: dict[Action, str] = {Action.CALL_NEXT: "Enter / F1", Action.RECALL: "F2 / 0", Action.SKIP: "F3 / −",
-                            Action.FINISH: "F4 / ,", Action.TRANSFER: "F5 / ÷", Action.CALL: "F6 / ×"}
+HINTS: dict[Action, str] = {
+    Action.CALL_NEXT: "Enter / F1",
+    Action.RECALL: "F2 / 0",
+    Action.SKIP: "F3 / −",
+    Action.FINISH: "F4 / ,",
+    Action.TRANSFER: "F5 / ÷",
+    Action.CALL: "F6 / ×",
+}
 
 
 class CounterWindow:
@@ -61,8 +68,15 @@ class CounterWindow:
 
     def start_session(self) -> None:
         def factory() -> CounterSession:
-            return CounterSession(self.server, self.counter_id, self.token, on_change=self.inbox.put,
-                                  on_event=self.inbox.put, outbox_path=outbox_path(self.counter_id))
+            return CounterSession(
+                self.server,
+                self.counter_id,
+                self.token,
+                on_change=self.inbox.put,
+                on_event=self.inbox.put,
+                outbox_path=outbox_path(self.counter_id),
+            )
+
         self.thread = SessionThread(factory).start()
 
     def close(self) -> None:
@@ -106,12 +120,12 @@ class CounterWindow:
         if self.view.link is Link.FAILED:
             return
         if needs_skip_instead(action, self.view):
-            self._say(RECALL_LIMIT.format(recalls=self.view.current.get("recalls", 0)), error=True)
+            self._say(RECALL_LIMIT.format(recalls=(self.view.current or {}).get("recalls", 0)), error=True)
             return
         if not self.guard.allow(action, self.view.pending):
             return
         fields = self._ask_fields(action)
-        if fields is None:
+        if fields is None or self.thread is None:
             return
         self.thread.submit(action, **fields)
         self.view = _with_pending(self.view, action)  # mark at once; the session's view follows
@@ -141,8 +155,13 @@ class CounterWindow:
         if not choices:
             return None
         lines = "\n".join(f"{i}. {name}" for i, (_, name) in enumerate(choices, 1))
-        answer = simpledialog.askinteger(ACTION_LABELS[Action.TRANSFER], f"Alihkan ke layanan:\n{lines}",
-                                         parent=self.root, minvalue=1, maxvalue=len(choices))
+        answer = simpledialog.askinteger(
+            ACTION_LABELS[Action.TRANSFER],
+            f"Alihkan ke layanan:\n{lines}",
+            parent=self.root,
+            minvalue=1,
+            maxvalue=len(choices),
+        )
         return choices[answer - 1][0] if answer else None
 
     def change_token(self) -> None:
@@ -175,8 +194,14 @@ class CounterWindow:
         self.token_button = tk.Button(root, text="Ganti token", command=self.change_token)
 
     def _label(self, text: str, size: int, *, bold: bool = False, colour: str = FOREGROUND, wrap: int = 0) -> tk.Label:
-        label = tk.Label(self.root, text=text, bg=BACKGROUND, fg=colour, wraplength=wrap,
-                         font=("DejaVu Sans", size, "bold" if bold else "normal"))
+        label = tk.Label(
+            self.root,
+            text=text,
+            bg=BACKGROUND,
+            fg=colour,
+            wraplength=wrap,
+            font=("DejaVu Sans", size, "bold" if bold else "normal"),
+        )
         label.pack(fill="x")
         return label
 
@@ -186,8 +211,12 @@ class CounterWindow:
         buttons = {}
         for index, action in enumerate(SHORTCUTS):
             button = tk.Button(
-                frame, text=f"{ACTION_LABELS[action]}\n{HINTS[action]}", font=("DejaVu Sans", 12, "bold"),
-                height=2, command=lambda a=action: self.press(a), takefocus=False,
+                frame,
+                text=f"{ACTION_LABELS[action]}\n{HINTS[action]}",
+                font=("DejaVu Sans", 12, "bold"),
+                height=2,
+                command=self._presser(action),
+                takefocus=False,
             )
             if index == 0:
                 button.grid(row=0, column=0, columnspan=2, sticky="nsew", padx=3, pady=3)
@@ -201,7 +230,13 @@ class CounterWindow:
     def _bind_keys(self) -> None:
         for action, keys in SHORTCUTS.items():
             for key in keys:
-                self.root.bind_all(f"<KeyPress-{key}>", lambda _e, a=action: self.press(a))
+                self.root.bind_all(f"<KeyPress-{key}>", self._key_presser(action))
+
+    def _presser(self, action: Action) -> Callable[[], None]:
+        return lambda: self.press(action)
+
+    def _key_presser(self, action: Action) -> Callable[[tk.Event], None]:
+        return lambda _event: self.press(action)
 
     # --- rendering -----------------------------------------------------------------------
 
@@ -238,7 +273,8 @@ def ticket_info(view: View) -> str:
     if not current:
         return ""
     names = dict(view.transfer_to) | {s.id: s.name for s in view.services}
-    text = names.get(current.get("service"), current.get("service", ""))
+    service = str(current.get("service", ""))
+    text = names.get(service, service)
     recalls, limit = current.get("recalls", 0), view.recall_limit
     if recalls or limit:
         text += f" · panggil ulang {recalls}" + (f"/{limit}" if limit else "")
@@ -254,7 +290,9 @@ def ask_token(root: tk.Tk, counter_id: str) -> str | None:
     return token.strip() if token and token.strip() else None
 
 
-def run_window(server: str, counter_id: str, token: str | None, *, on_top: bool = False, save_token: bool = False) -> None:
+def run_window(
+    server: str, counter_id: str, token: str | None, *, on_top: bool = False, save_token: bool = False
+) -> None:
     root = tk.Tk()
     root.minsize(340, 480)
     if on_top:

@@ -21,7 +21,7 @@ async def call_once(server: str, counter: str, token: str, action: Action, field
         reply = await asyncio.wait_for(session.command(action, **fields), timeout)
     except SessionFailed as exc:
         return error_body(exc.code, exc.message or f"the server refused counter {counter!r}")
-    except asyncio.TimeoutError:
+    except TimeoutError:
         if session.view.connected_once:
             return error_body("timeout", f"no reply within {timeout:g} s")
         return error_body("unreachable", f"cannot reach {session.url}")

@@ -145,8 +145,11 @@ class CounterSession:
 
     async def _serve_one_connection(self) -> None:
         async with websockets.connect(
-            self.url, open_timeout=self.open_timeout, ping_interval=self.ping_interval,
-            ping_timeout=self.ping_timeout, close_timeout=1,
+            self.url,
+            open_timeout=self.open_timeout,
+            ping_interval=self.ping_interval,
+            ping_timeout=self.ping_timeout,
+            close_timeout=1,
         ) as socket:
             self._socket = socket
             self.protocol.connection_made()
@@ -183,7 +186,7 @@ class CounterSession:
     async def _sleep(self, seconds: float) -> None:
         try:
             await asyncio.wait_for(self._stopping.wait(), seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     # --- listeners -----------------------------------------------------------------------
@@ -207,7 +210,6 @@ class CounterSession:
         if self.on_change is not None:
             self.on_change(self.view)
 
-
     def _save_outbox(self) -> None:
         ids = tuple(self.protocol.outbox)
         if self.outbox_path is None or ids == self._saved_ids:
@@ -228,8 +230,9 @@ def load_outbox(path: Path) -> list[Command]:
 def save_outbox(path: Path, commands: list[Command]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps([{"id": c.id, "type": c.type, "fields": c.fields} for c in commands]),
-                         encoding="utf-8")
+    temporary.write_text(
+        json.dumps([{"id": c.id, "type": c.type, "fields": c.fields} for c in commands]), encoding="utf-8"
+    )
     temporary.replace(path)  # atomic: a crash leaves the old or the new outbox, never half
 
 
@@ -249,7 +252,9 @@ class SessionThread:
         return self
 
     def submit(self, kind: Action | str, **fields: str) -> None:
-        self._loop.call_soon_threadsafe(lambda: self.session.submit(kind, **fields))
+        session = self.session
+        if session is not None:  # started: `start()` waits for it
+            self._loop.call_soon_threadsafe(lambda: session.submit(kind, **fields))
 
     def stop(self, timeout: float = 3.0) -> None:
         if self.session is not None and self._thread.is_alive():

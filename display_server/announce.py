@@ -25,8 +25,14 @@ from .config import Config, Counter, Service
 from .contract import parse_number
 
 __all__ = [
-    "Announcer", "SpokenCall", "TextAnnouncer", "UnknownCall", "Upcoming",
-    "prewarm_plan", "spoken_call", "upcoming_calls",
+    "Announcer",
+    "SpokenCall",
+    "TextAnnouncer",
+    "UnknownCall",
+    "Upcoming",
+    "prewarm_plan",
+    "spoken_call",
+    "upcoming_calls",
 ]
 
 
@@ -36,14 +42,18 @@ class Announcer(Protocol):
     def set_voice(self, voice: Voice) -> None: ...
     def sentence(self, call: SpokenCall) -> str:
         """The exact words for a call (pure)."""
+
     def key(self, text: str) -> str:
         """The WAV's key for `text` (pure, a hash); '' when there is no audio."""
+
     def announce(self, text: str) -> None:
         """Make the WAV for an already committed call, soon; never blocks. Call it before the
         next `await` after publishing: `wav(key)` waits only for a key already announced."""
+
     def prewarm(self, upcoming: Upcoming) -> None:
         """Replace the plan of calls likely next; they are synthesised only while idle.
         UPCOMING is called later, in the voice's own thread (see `prewarm_plan`)."""
+
     async def wav(self, key: str, timeout: float = 10.0) -> Path | None: ...
 
 

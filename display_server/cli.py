@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import click
-from antrian_voice.cli import speaker
 
-from counter_client.cli import call, counter
+from antrian_voice.cli import speaker
+from counter_client.cli import call
+from counter_client.cli import counter as counter_window
 
 from .announce_cli import announce
 from .config import (
@@ -44,10 +45,24 @@ def load_or_exit(path: Path | None) -> Config:
 
 
 @main.command()
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), help="Config file (default: the bundled demo).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for the whole LAN).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file (default: the bundled demo).",
+)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for the whole LAN)."
+)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--data", "data_dir", default="antrian-data", show_default=True, type=click.Path(path_type=Path, file_okay=False), help="Folder for the database and the audio cache.")
+@click.option(
+    "--data",
+    "data_dir",
+    default="antrian-data",
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the database and the audio cache.",
+)
 def serve(config_path: Path | None, host: str, port: int, data_dir: Path) -> None:
     """Run the server."""
     import uvicorn
@@ -61,15 +76,23 @@ def serve(config_path: Path | None, host: str, port: int, data_dir: Path) -> Non
         click.secho(
             "WARNING: this config uses demo tokens (demo-…) and the server is reachable from the network.\n"
             "Anyone on the LAN can act as a counter or admin. Set your own tokens before going live.",
-            fg="red", bold=True, err=True,
+            fg="red",
+            bold=True,
+            err=True,
         )
     app = create_app(config, data_dir, config_path=config_path)
     _print_urls(config, host, port, config_path)
     uvicorn.run(
         # websockets' sans-I/O core: a third less CPU per message than the legacy protocol,
         # which decides call -> screen latency at 1000 TVs (docs/performance.md).
-        app, host=host, port=port, ws="websockets-sansio", http=HeaderDeadlineH11Protocol,
-        ws_max_size=MAX_WEBSOCKET_FRAME, log_level="info", timeout_keep_alive=5,
+        app,
+        host=host,
+        port=port,
+        ws="websockets-sansio",
+        http=HeaderDeadlineH11Protocol,
+        ws_max_size=MAX_WEBSOCKET_FRAME,
+        log_level="info",
+        timeout_keep_alive=5,
         # Browsers ask for permessage-deflate. On a LAN it saves nothing that matters (a call
         # is ~700 bytes) and costs a zlib context per TV and a compression per TV per call.
         ws_per_message_deflate=False,
@@ -119,6 +142,6 @@ def _print_urls(config: Config, host: str, port: int, config_path: Path | None) 
 # at start-up, never a command that silently goes missing.
 main.add_command(announce)
 main.add_command(speaker)
-main.add_command(counter)
+main.add_command(counter_window)
 main.add_command(call)
 main.add_command(backup)

@@ -23,7 +23,7 @@ import logging
 import secrets
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from . import engine, views
 from .announce import Announcer, prewarm_plan, spoken_call
@@ -43,7 +43,7 @@ REPLIES_KEPT = timedelta(days=2)
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class CommandError(Exception):
@@ -111,8 +111,13 @@ class Hall:
             now = self.clock()
             open_now = self.service_availability(service_id, now)
             decision = engine.decide_issue(
-                self.state, service, priority=priority, now=now, token=secrets.token_urlsafe(16),
-                availability=open_now, pending=pending,
+                self.state,
+                service,
+                priority=priority,
+                now=now,
+                token=secrets.token_urlsafe(16),
+                availability=open_now,
+                pending=pending,
             )
             return await self._carry_out(decision, scope=KIOSK_SCOPE, request_id=request_id)
 
@@ -209,7 +214,9 @@ class Hall:
     def _reply_for(self, outcome: Outcome, request_id: str | None) -> dict:
         after = self.state.preview(outcome)
         # Only the kiosk that issued a ticket learns its status token (for the QR code).
-        reply = {"ticket": views.ticket_view(self.config, after, outcome.ticket, with_token=outcome.kind == "issued")}
+        reply: dict[str, object] = {
+            "ticket": views.ticket_view(self.config, after, outcome.ticket, with_token=outcome.kind == "issued")
+        }
         if outcome.counter:
             reply["counter"] = views.counter_view(self.config, after, self._counter(outcome.counter))
         if request_id:
@@ -233,7 +240,9 @@ class Hall:
         for changed in outcome.changed:  # each visitor's phone hears of its own ticket only
             view = views.ticket_view(self.config, self.state, changed)
             self.hub.publish([Topic.ticket(changed.token)], {"type": "ticket", "ticket": view}, seq)
-        services = {t.service for t in outcome.changed} | {t.transferred_from for t in outcome.changed if t.transferred_from}
+        services = {t.service for t in outcome.changed} | {
+            t.transferred_from for t in outcome.changed if t.transferred_from
+        }
         for service_id in services:
             self.hub.publish(
                 [Topic.service(service_id)],

@@ -12,15 +12,27 @@ from zoneinfo import ZoneInfo
 
 DAYS: Final = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")  # Monday first, as weekday()
 MONTHS: Final = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
 )
 
 # Indonesia's zones keep fixed offsets (no daylight saving): WIB +7, WITA +8, WIT +9.
 _ZONE_OFFSETS_HOURS: Final = {"WIB": 7, "WITA": 8, "WIT": 9}
 ZONE_ABBREVIATIONS: Final = {
-    "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB",
-    "Asia/Makassar": "WITA", "Asia/Ujung_Pandang": "WITA",
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Ujung_Pandang": "WITA",
     "Asia/Jayapura": "WIT",
 }
 

@@ -53,8 +53,14 @@ def _fsync(path: Path) -> None:
 
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--data", "data_dir", default="antrian-data", show_default=True,
-              type=click.Path(path_type=Path, file_okay=False), help="The server's data folder.")
+@click.option(
+    "--data",
+    "data_dir",
+    default="antrian-data",
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The server's data folder.",
+)
 def backup(file: Path, data_dir: Path) -> None:
     """Copy the database to FILE, safely, even while the server runs."""
     source = data_dir / DB_NAME

@@ -86,7 +86,9 @@ class Reader:
             return None
         given = token.encode()
         # Constant-time comparison: response timing reveals nothing about other tokens.
-        found = next((t for t in self._hall.state.tickets.values() if hmac.compare_digest(t.token.encode(), given)), None)
+        found = next(
+            (t for t in self._hall.state.tickets.values() if hmac.compare_digest(t.token.encode(), given)), None
+        )
         return found or await self._store.ticket_by_token(token)
 
     async def tickets_on(self, day: date) -> list[Ticket]:

@@ -103,9 +103,7 @@ def counter_snapshot(config: Config, state: QueueState, counter: Counter) -> dic
     }
 
 
-def state_view(
-    config: Config, state: QueueState, calls: Calls, availability: Mapping[str, Availability]
-) -> dict:
+def state_view(config: Config, state: QueueState, calls: Calls, availability: Mapping[str, Availability]) -> dict:
     """`GET /api/state`: the whole hall at a glance."""
     return {
         "service_date": state.service_date.isoformat(),

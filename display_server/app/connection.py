@@ -79,10 +79,11 @@ async def run_connection(
 async def _pump(websocket: WebSocket, subscriber: Subscriber, shape: Shape | None) -> None:
     try:
         while True:
-            text = await subscriber.next_message()
-            if shape is not None and (text := shape(text)) is None:
-                continue
-            await websocket.send_text(text)
+            text: str | None = await subscriber.next_message()
+            if shape is not None and text is not None:
+                text = shape(text)
+            if text is not None:  # a shaped message that shows nothing new is not sent
+                await websocket.send_text(text)
     except (WebSocketDisconnect, RuntimeError, OSError):
         return
 

@@ -1,8 +1,8 @@
 """What every door may use, typed: the hall's commands, its read side, and the doors' own helpers.
 
-    ctx = context(request)          # or context(websocket)
-    await ctx.hall.command(...)     # act
-    ctx.reader.screen_snapshot(...) # read
+ctx = context(request)          # or context(websocket)
+await ctx.hall.command(...)     # act
+ctx.reader.screen_snapshot(...) # read
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ HEADER_SECONDS = 10.0
 class HeaderDeadlineH11Protocol(H11Protocol):
     _deadline: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # uvicorn's own signature is narrower than BaseProtocol's
         super().connection_made(transport)
         self._arm()
 

@@ -1,8 +1,8 @@
 """The touch kiosk: its page, its state, and issuing (printed at once when it has a printer).
 
-    GET  /kiosk, /kiosk/{kiosk_id}            the touch kiosk (HTML)
-    GET  /api/kiosk, /api/kiosk/{kiosk_id}    its state: agencies, services, open/closed, waiting, wait
-    POST /api/kiosk/{kiosk_id}/tickets        issue (and print, two-phase, when the kiosk has a printer)
+GET  /kiosk, /kiosk/{kiosk_id}            the touch kiosk (HTML)
+GET  /api/kiosk, /api/kiosk/{kiosk_id}    its state: agencies, services, open/closed, waiting, wait
+POST /api/kiosk/{kiosk_id}/tickets        issue (and print, two-phase, when the kiosk has a printer)
 """
 
 from __future__ import annotations

@@ -22,7 +22,13 @@ from .context import context
 from .templating import templates
 
 VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".ogv": "video/ogg", ".m4v": "video/mp4"}
-IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".webp": "image/webp"}
+IMAGE_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
 LOGO_TYPES = {**IMAGE_TYPES, ".svg": "image/svg+xml"}
 MEDIA_LIMIT = 200
 AUDIO_LABELS = {"ok": "Suara aktif", "blocked": "Suara diblokir", "off": "Suara mati", "unknown": "Belum diketahui"}
@@ -148,7 +154,9 @@ async def logo_file(request: Request) -> Response:
             path = candidate
     if path is None:
         return Response("Logo tidak ditemukan", status_code=404, media_type="text/plain; charset=utf-8")
-    return FileResponse(path, media_type=LOGO_TYPES[path.suffix.lower()], headers={"Cache-Control": "public, max-age=300"})
+    return FileResponse(
+        path, media_type=LOGO_TYPES[path.suffix.lower()], headers={"Cache-Control": "public, max-age=300"}
+    )
 
 
 # --- admin status ----------------------------------------------------------------------
@@ -162,9 +170,9 @@ async def admin_screens(request: Request) -> Response:
         return templates.TemplateResponse(request, "admin_login.html", page, status_code=401)
     if "token" in request.query_params:
         # Keep the token in a cookie and drop it from the address bar (and from history).
-        response = RedirectResponse("/admin/screens", status_code=303)
-        response.set_cookie(ADMIN_COOKIE, given or "", httponly=True, samesite="strict", path="/admin")
-        return response
+        redirect = RedirectResponse("/admin/screens", status_code=303)
+        redirect.set_cookie(ADMIN_COOKIE, given or "", httponly=True, samesite="strict", path="/admin")
+        return redirect
     status = admin_status(request)
     page = {"site": config.site, "rows": _status_rows(config, status["screens"]), "config": status["config"]}
     response = templates.TemplateResponse(request, "admin_screens.html", page)
@@ -184,7 +192,9 @@ def _status_rows(config: Config, reports: list[dict]) -> list[dict]:
                 "connections": report["connections"],
                 "audio": report["audio"],
                 "audio_label": AUDIO_LABELS.get(report["audio"], report["audio"]),
-                "last_seen": datetime.fromtimestamp(seen, zone).strftime("%d-%m-%Y %H:%M:%S") if seen else "belum pernah",
+                "last_seen": datetime.fromtimestamp(seen, zone).strftime("%d-%m-%Y %H:%M:%S")
+                if seen
+                else "belum pernah",
                 "user_agent": report["user_agent"],
             }
         )

@@ -44,13 +44,17 @@ async def printers_api(request: Request) -> Response:
 async def printers_page(request: Request) -> Response:
     config = context(request).config
     if not is_admin(request, cookie=True):
-        return templates.TemplateResponse(request, "kiosk_printers.html", {"site": config.site, "rows": None}, status_code=401)
+        return templates.TemplateResponse(
+            request, "kiosk_printers.html", {"site": config.site, "rows": None}, status_code=401
+        )
     status = await printers_status(request)
     for row in status["printers"]:
         if row["last_print"]:
             at = datetime.fromisoformat(row["last_print"]["at"]).astimezone(config.site.zone_info)
             row["last_print"]["local"] = at.strftime("%d-%m-%Y %H:%M:%S")
-    response = templates.TemplateResponse(request, "kiosk_printers.html", {"site": config.site, "rows": status["printers"]})
+    response = templates.TemplateResponse(
+        request, "kiosk_printers.html", {"site": config.site, "rows": status["printers"]}
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -1,8 +1,8 @@
 """Request bodies, validated at the door with typed models.
 
-    body = await read_model(request, IssueRequest)
-    if isinstance(body, Response):
-        return body            # 400 / 413 with the contract's error shape
+body = await read_model(request, IssueRequest)
+if isinstance(body, Response):
+    return body            # 400 / 413 with the contract's error shape
 """
 
 from __future__ import annotations

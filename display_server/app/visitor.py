@@ -1,9 +1,9 @@
 """The visitor's own pages, reached from the QR code on the slip.
 
-    GET  /t/{token}          the status page (live over /ws/ticket/{token})
-    GET  /t/{token}/slip     the printable slip, for kiosks without an ESC/POS printer
-    GET  /t/{token}/qr.svg   the slip's QR code
-    WS   /ws/ticket/{token}  live status for that page
+GET  /t/{token}          the status page (live over /ws/ticket/{token})
+GET  /t/{token}/slip     the printable slip, for kiosks without an ESC/POS printer
+GET  /t/{token}/qr.svg   the slip's QR code
+WS   /ws/ticket/{token}  live status for that page
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ async def _authenticate(websocket: WebSocket, ctx: Context) -> Counter | None:
     try:
         frame = await asyncio.wait_for(websocket.receive(), HELLO_TIMEOUT)
         message = parse_message(frame.get("text"), ctx.config.security.max_message_bytes)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         await refuse(websocket, "hello_timeout", "send hello first")
         return None
     except BadMessage as exc:

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from .model import (
     Agency,
@@ -27,6 +28,7 @@ from .model import (
 )
 
 __all__ = [
+    "DEMO_CONFIG_NAME",
     "Agency",
     "Config",
     "ConfigError",
@@ -36,7 +38,6 @@ __all__ = [
     "Service",
     "Voice",
     "Zone",
-    "DEMO_CONFIG_NAME",
     "demo_config_path",
     "demo_config_text",
     "load_config",
@@ -98,7 +99,7 @@ def _describe(exc: ValidationError) -> list[str]:
     return problems
 
 
-def _message(error: dict) -> str:
+def _message(error: ErrorDetails) -> str:
     if error["type"] == "extra_forbidden":
         return "unknown field (check its spelling)"
     if error["type"] == "missing":

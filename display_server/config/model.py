@@ -14,8 +14,9 @@ from functools import cached_property
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from antrian_voice.settings import Voice
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from antrian_voice.settings import Voice
 
 Identifier = str  # validated by `_check_identifier`
 _IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -32,9 +33,7 @@ class Section(BaseModel):
 
 def _check_identifier(value: str) -> str:
     if not _IDENTIFIER.match(value):
-        raise ValueError(
-            "must be 1-40 lowercase letters, digits, '-' or '_', starting with a letter or digit"
-        )
+        raise ValueError("must be 1-40 lowercase letters, digits, '-' or '_', starting with a letter or digit")
     return value
 
 
@@ -50,7 +49,7 @@ class Site(Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta, Asia/Makassar)")
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta, Asia/Makassar)") from None
         return value
 
     @property
@@ -303,9 +302,7 @@ class CrossReferenceError(ValueError):
 def _unknown(path: str, refs: list[str], known: set[str], noun: str, *, single: bool = False) -> list[str]:
     """A located problem for each reference to an id that is not defined."""
     return [
-        f"{path if single else f'{path}.{j}'}: unknown {noun} {ref!r}"
-        for j, ref in enumerate(refs)
-        if ref not in known
+        f"{path if single else f'{path}.{j}'}: unknown {noun} {ref!r}" for j, ref in enumerate(refs) if ref not in known
     ]
 
 

@@ -26,13 +26,12 @@ STAFFED_WINDOW = timedelta(minutes=30)  # longer than one visitor's service, sho
 
 def service_durations(tickets: Iterable[Ticket], service_id: str, limit: int = RECENT_SERVICES) -> list[float]:
     """Seconds from call to finish of the latest `limit` served tickets of this service."""
-    served = [
-        t
+    spans = sorted(
+        (t.finished_at, t.called_at)
         for t in tickets
         if t.service == service_id and t.status == Status.SERVED and t.called_at and t.finished_at
-    ]
-    served.sort(key=lambda t: t.finished_at)  # type: ignore[arg-type, return-value]
-    durations = [(t.finished_at - t.called_at).total_seconds() for t in served[-limit:]]  # type: ignore[operator]
+    )
+    durations = [(finished - called).total_seconds() for finished, called in spans[-limit:]]
     return [d for d in durations if d >= SHORTEST_PLAUSIBLE]
 
 

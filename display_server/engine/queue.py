@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ..config.model import Counter, Service
-from .schedule import Availability
 from ..contract import format_number, parse_number
+from .schedule import Availability
 from .tickets import FINAL_STATES, Status, Ticket, ticket_id
 
 
@@ -86,7 +86,7 @@ class QueueState:
         for ticket in outcome.changed:
             self._put(ticket)
         if outcome.call is not None:
-            counter = self.counter(outcome.counter)
+            counter = self.counter(outcome.call.counter)
             if not outcome.call.recall:
                 counter.normals_since_priority = (
                     0 if outcome.ticket.priority else (counter.normals_since_priority or 0) + 1
@@ -117,11 +117,7 @@ class QueueState:
 
     def issued_count(self, service_id: str) -> int:
         """Tickets that count against the daily quota: cancelled (unprinted) ones do not."""
-        return sum(
-            1
-            for t in self.tickets.values()
-            if t.origin_service == service_id and t.status != Status.CANCELLED
-        )
+        return sum(1 for t in self.tickets.values() if t.origin_service == service_id and t.status != Status.CANCELLED)
 
     def waiting(self, service_ids: list[str] | set[str]) -> list[Ticket]:
         """Waiting tickets of these services, in the order they will be called (priority aside)."""
@@ -205,9 +201,7 @@ def decide_cancel(state: QueueState, ticket_id_: str, *, now: datetime) -> Decis
     return Outcome("cancelled", cancelled, (cancelled,))
 
 
-def decide_call_next(
-    state: QueueState, counter: Counter, *, now: datetime, priority_every: int
-) -> Decision:
+def decide_call_next(state: QueueState, counter: Counter, *, now: datetime, priority_every: int) -> Decision:
     queue = state.waiting(counter.services)
     if not queue:
         return Rejection("queue_empty", "no ticket is waiting for this counter's services")
@@ -242,9 +236,7 @@ def decide_skip(state: QueueState, counter: Counter, *, now: datetime) -> Decisi
     return _close_current(state, counter, Status.NO_SHOW, "no_show", now)
 
 
-def decide_transfer(
-    state: QueueState, counter: Counter, service: Service, *, now: datetime
-) -> Decision:
+def decide_transfer(state: QueueState, counter: Counter, service: Service, *, now: datetime) -> Decision:
     current = state.current_ticket(counter.id)
     if current is None:
         return Rejection("no_current_ticket", "this counter has no called ticket to transfer")
@@ -272,9 +264,7 @@ def _call(state: QueueState, counter: Counter, ticket: Ticket, now: datetime) ->
     return Outcome("called", called, tuple(changed), counter.id, Call(called, counter.id, False, now))
 
 
-def _close_current(
-    state: QueueState, counter: Counter, status: Status, kind: str, now: datetime
-) -> Decision:
+def _close_current(state: QueueState, counter: Counter, status: Status, kind: str, now: datetime) -> Decision:
     current = state.current_ticket(counter.id)
     if current is None:
         return Rejection("no_current_ticket", "this counter has no called ticket")
@@ -290,8 +280,11 @@ def _next_by_priority_mix(queue: list[Ticket], counter: CounterState, every: int
     """
     priority = next((t for t in queue if t.priority), None)
     normal = next((t for t in queue if not t.priority), None)
-    if priority is None or normal is None:
-        return priority or normal  # type: ignore[return-value]
+    if priority is None:
+        assert normal is not None, "called with an empty queue"
+        return normal
+    if normal is None:
+        return priority
     normals = counter.normals_since_priority
     if normals is None or normals >= every - 1:
         return priority

@@ -23,9 +23,7 @@ def service_date(now: datetime, zone: tzinfo) -> date:
     return now.astimezone(zone).date()
 
 
-def availability(
-    schedule: Schedule, now: datetime, zone: tzinfo, issued_today: int, quota: int | None
-) -> Availability:
+def availability(schedule: Schedule, now: datetime, zone: tzinfo, issued_today: int, quota: int | None) -> Availability:
     local = now.astimezone(zone)
     today, clock = local.date(), local.time().replace(tzinfo=None)
     if today in schedule.holidays:
@@ -39,9 +37,7 @@ def availability(
         return Availability(False, "Pengambilan nomor sudah ditutup untuk hari ini", "closed")
     for pause in schedule.breaks:
         if WEEKDAYS[local.weekday()] in pause.days and pause.start <= clock < pause.end:
-            return Availability(
-                False, f"{pause.reason}, dibuka kembali pukul {pause.end:%H:%M}", "break"
-            )
+            return Availability(False, f"{pause.reason}, dibuka kembali pukul {pause.end:%H:%M}", "break")
     if quota is not None and issued_today >= quota:
         return Availability(False, "Kuota hari ini sudah habis", "quota_reached")
     return OPEN

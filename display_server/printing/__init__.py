@@ -1,7 +1,7 @@
 """Kiosk slips on ESC/POS thermal printers (network, USB, serial) via python-escpos.
 
-    data = slip_bytes(slip)                                    # pure rendering
-    await print_bytes(kiosk.printer, data, timeout=8.0)        # I/O in a thread, bounded
+data = slip_bytes(slip)                                    # pure rendering
+await print_bytes(kiosk.printer, data, timeout=8.0)        # I/O in a thread, bounded
 """
 
 from .device import PrinterError, PrinterHealth, check_printer, describe, print_bytes

@@ -79,7 +79,7 @@ async def print_bytes(printer: Printer, data: bytes, timeout: float) -> None:
     """Send in a worker thread; give up after `timeout` seconds (the socket times out too)."""
     try:
         await asyncio.wait_for(asyncio.to_thread(send_bytes, printer, data, timeout), timeout + 1)
-    except asyncio.TimeoutError as exc:
+    except TimeoutError as exc:
         raise PrinterError(f"printer {describe(printer)} did not finish within {timeout:.0f} s") from exc
 
 
@@ -108,7 +108,7 @@ def health(printer: Printer, timeout: float) -> PrinterHealth:
 async def check_printer(printer: Printer, timeout: float = 3.0) -> PrinterHealth:
     try:
         return await asyncio.wait_for(asyncio.to_thread(health, printer, timeout), timeout + 2)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return PrinterHealth(False, f"Tidak menjawab dalam {timeout:.0f} detik")
 
 

@@ -44,7 +44,8 @@ _TICKET_COLUMNS = (
 # UNIQUE constraints back up the engine. Every later change updates the ticket's row.
 _INSERT_TICKET = f"INSERT INTO tickets ({_TICKET_COLUMNS}) VALUES ({', '.join('?' * 16)})"
 _UPSERT_TICKET = (
-    _INSERT_TICKET + " ON CONFLICT (id) DO UPDATE SET "
+    _INSERT_TICKET
+    + " ON CONFLICT (id) DO UPDATE SET "
     + ", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in _TICKET_COLUMNS.split(",")[1:])
 )
 
@@ -102,7 +103,7 @@ class SqliteStore:
         return self._db
 
     async def _migrate(self) -> None:
-        (version,) = await (await self.db.execute("PRAGMA user_version")).fetchone()
+        (version,) = await _one(await self.db.execute("PRAGMA user_version"))
         if version > len(MIGRATIONS):
             raise SchemaTooNewError(
                 f"{self.path} has schema version {version}, newer than this Antrian "
@@ -131,7 +132,7 @@ class SqliteStore:
         rows = await self.db.execute_fetchall(
             "SELECT reply FROM replies WHERE scope = ? AND request_id = ?", (scope, request_id)
         )
-        return json.loads(rows[0][0]) if rows else None
+        return json.loads(next(iter(rows))[0]) if rows else None
 
     async def tickets_on(self, service_date: date) -> list[Ticket]:
         cursor = await self.db.execute(
@@ -141,15 +142,13 @@ class SqliteStore:
         return [_ticket_from_row(row) for row in await cursor.fetchall()]
 
     async def ticket_by_token(self, token: str) -> Ticket | None:
-        cursor = await self.db.execute(
-            f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE token = ?", (token,)
-        )
+        cursor = await self.db.execute(f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE token = ?", (token,))
         row = await cursor.fetchone()
         return _ticket_from_row(row) if row else None
 
     async def last_seq(self) -> int:
         cursor = await self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM events")
-        (seq,) = await cursor.fetchone()
+        (seq,) = await _one(cursor)
         return seq
 
     async def events_on(self, service_date: date, kinds: tuple[str, ...], limit: int) -> list[Event]:
@@ -163,11 +162,18 @@ class SqliteStore:
         rows = await cursor.fetchall()
         return [
             Event(seq, kind, ticket_id, counter, datetime.fromisoformat(at), json.loads(data))
-            for seq, kind, ticket_id, counter, at, data in reversed(rows)
+            for seq, kind, ticket_id, counter, at, data in reversed(list(rows))
         ]
 
 
 # --- the writer thread -------------------------------------------------------------
+
+
+async def _one(cursor: aiosqlite.Cursor) -> sqlite3.Row | tuple:
+    """The one row a query always returns (an aggregate, a pragma)."""
+    row = await cursor.fetchone()
+    assert row is not None
+    return row
 
 
 def _connect_writer(path: Path) -> sqlite3.Connection:
@@ -203,6 +209,7 @@ def _commit(db: sqlite3.Connection, outcome: Outcome, data: dict, reply: Reply |
             ),
         )
         seq = cursor.lastrowid
+        assert seq is not None  # an INSERT always has one
         if reply is not None:
             db.execute(
                 "INSERT INTO replies (scope, request_id, reply, at) VALUES (?, ?, ?, ?)",
@@ -241,9 +248,25 @@ def _ticket_row(t: Ticket) -> tuple:
     )
 
 
-def _ticket_from_row(row: tuple) -> Ticket:
-    (id_, day, origin, service, sequence, number, priority, status, issued, queued,
-     called, finished, counter, recalls, transferred_from, token) = row
+def _ticket_from_row(row: sqlite3.Row | tuple) -> Ticket:
+    (
+        id_,
+        day,
+        origin,
+        service,
+        sequence,
+        number,
+        priority,
+        status,
+        issued,
+        queued,
+        called,
+        finished,
+        counter,
+        recalls,
+        transferred_from,
+        token,
+    ) = row
     return Ticket(
         id=id_,
         service_date=date.fromisoformat(day),

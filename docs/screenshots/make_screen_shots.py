@@ -68,7 +68,20 @@ async def make_calls(server: ServerProcess) -> None:
         await issue(server.url, "ktp")
     for _ in range(6):
         await issue(server.url, "kk")
-    for i, counter in enumerate(["loket-1", "loket-3", "loket-5", "loket-7", "loket-9", "loket-11", "loket-13", "loket-15", "loket-1", "loket-3"]):
+    for i, counter in enumerate(
+        [
+            "loket-1",
+            "loket-3",
+            "loket-5",
+            "loket-7",
+            "loket-9",
+            "loket-11",
+            "loket-13",
+            "loket-15",
+            "loket-1",
+            "loket-3",
+        ]
+    ):
         async with CounterConnection(server.ws_url, counter) as connection:
             for _ in range(1 + i % 3):
                 await connection.send("call_next")

@@ -43,8 +43,13 @@ def imported_names(tree: ast.AST) -> list[tuple[int, str]]:
 
 
 def test_every_module_is_checked() -> None:
-    assert {"antrian_voice.announcer", "antrian_voice.speaker", "antrian_voice.text", "antrian_voice.worker",
-            "antrian_voice.cli"} <= set(modules())
+    assert {
+        "antrian_voice.announcer",
+        "antrian_voice.speaker",
+        "antrian_voice.text",
+        "antrian_voice.worker",
+        "antrian_voice.cli",
+    } <= set(modules())
 
 
 @pytest.mark.parametrize("path", sorted(voice_folder().glob("*.py")), ids=lambda p: p.name)
@@ -85,7 +90,9 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in ("display_server", "py
 def test_importing_a_module_loads_no_server_module(module: str) -> None:
     result = subprocess.run(
         [sys.executable, "-P", "-c", GUARD.format(allowed=ALLOWED, module=module)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     loaded = [m for m in ast.literal_eval(result.stdout.strip()) if m.startswith("display_server")]

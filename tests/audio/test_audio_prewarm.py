@@ -28,7 +28,10 @@ class Harness:
         self.log = tmp_path / "jobs.jsonl"
         self.gate = tmp_path / "gate"  # the stand-in worker holds each job until this exists
         self.announcer = Announcer(
-            CONFIG.voice, tmp_path, job_timeout=60.0, idle_after_call=0.0,
+            CONFIG.voice,
+            tmp_path,
+            job_timeout=60.0,
+            idle_after_call=0.0,
             command=[sys.executable, str(FAKE_WORKER), str(self.log), str(self.gate)],
         )
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.audio.audio_config import make_config, say
 
 from antrian_voice import SpokenCall, Voice, sentence
 from display_server.announce import UnknownCall, spoken_call
 from display_server.contract import parse_number
+from tests.audio.audio_config import make_config, say
 
 
 def call(nomor: str, tujuan: str) -> str:
@@ -193,10 +193,12 @@ def test_unknown_counter_and_service() -> None:
 
 def test_the_voice_needs_no_config() -> None:
     """A call built by hand, as any client of the voice would: no hall config involved."""
-    call = SpokenCall(prefix="PID", digits="012", counter="Meja 3A", service="Informasi",
-                      booth="Gerai BPJS Kesehatan", recall=True)
+    call = SpokenCall(
+        prefix="PID", digits="012", counter="Meja 3A", service="Informasi", booth="Gerai BPJS Kesehatan", recall=True
+    )
     assert sentence(call, Voice()) == "Panggilan ulang, nomor antrean pe i de dua belas, silakan menuju meja tiga a."
     assert sentence(call, Voice(destination="booth", number_mode="digits")) == (
-        "Panggilan ulang, nomor antrean pe i de nol satu dua, silakan menuju gerai be pe je es kesehatan.")
+        "Panggilan ulang, nomor antrean pe i de nol satu dua, silakan menuju gerai be pe je es kesehatan."
+    )
     spelled = SpokenCall(prefix="", digits="5", counter="Loket 1", counter_spoken="konter satu", service="x")
     assert sentence(spelled, Voice()) == "Nomor antrean lima, silakan menuju konter satu."

@@ -10,7 +10,7 @@ import shlex
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,8 +19,18 @@ from click.testing import CliRunner
 
 from antrian_voice.cli import speaker as speaker_command
 from antrian_voice.speaker import (
-    FetchError, Queued, Refused, Resync, SeenIds, Skipped, Speaker, SpeakerProtocol, Synced,
-    default_player, player_argv, server_urls,
+    FetchError,
+    Queued,
+    Refused,
+    Resync,
+    SeenIds,
+    Skipped,
+    Speaker,
+    SpeakerProtocol,
+    Synced,
+    default_player,
+    player_argv,
+    server_urls,
 )
 from display_server.contract import PING_SECONDS, Backoff, missed_messages
 from tests.support.clients import CounterConnection, ScreenConnection, issue
@@ -29,21 +39,32 @@ NOW = 1_800_000_000.0  # the local clock in the pure tests, POSIX seconds
 
 
 def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).isoformat()
+    return datetime.fromtimestamp(t, UTC).isoformat()
 
 
 def call(call_id: str, number: str = "A-001", at: float = NOW, recall: bool = False, audio: str | None = None) -> dict:
     return {
-        "id": call_id, "ticket_id": f"t-{number}", "number": number,
+        "id": call_id,
+        "ticket_id": f"t-{number}",
+        "number": number,
         "counter": {"id": "loket-1", "name": "Loket 1", "zone": "lantai1"},
-        "text": f"Nomor antrean {number}", "audio": audio if audio is not None else f"/audio/{call_id}.wav",
-        "recall": recall, "at": iso(at),
+        "text": f"Nomor antrean {number}",
+        "audio": audio if audio is not None else f"/audio/{call_id}.wav",
+        "recall": recall,
+        "at": iso(at),
     }
 
 
 def snapshot(seq: int, calls: list[dict] = (), server_time: float = NOW) -> dict:  # type: ignore[assignment]
-    return {"type": "snapshot", "seq": seq, "prev_seq": None, "zone": "lantai1", "site": {},
-            "calls": list(calls), "server_time": iso(server_time)}
+    return {
+        "type": "snapshot",
+        "seq": seq,
+        "prev_seq": None,
+        "zone": "lantai1",
+        "site": {},
+        "calls": list(calls),
+        "server_time": iso(server_time),
+    }
 
 
 def push(seq: int, prev_seq: int, c: dict) -> dict:
@@ -138,8 +159,17 @@ def test_a_prev_seq_gap_asks_for_a_resync_and_the_new_snapshot_catches_up_withou
     assert isinstance(protocol.receive(push(15, 14, call("c4")), NOW)[0], Resync)
     protocol.connection_lost()
     protocol.connection_made()
-    fresh = snapshot(15, [call("c4", at=NOW), call("c3", at=NOW - 1), call("c2", at=NOW - 2),
-                          call("c1", at=NOW - 3), call("h1", at=NOW - 30), call("stale", at=NOW - 100)])
+    fresh = snapshot(
+        15,
+        [
+            call("c4", at=NOW),
+            call("c3", at=NOW - 1),
+            call("c2", at=NOW - 2),
+            call("c1", at=NOW - 3),
+            call("h1", at=NOW - 30),
+            call("stale", at=NOW - 100),
+        ],
+    )
     events = protocol.receive(fresh, NOW)
     assert events[0] == Synced(15, 0, False)
     # The calls missed during the gap, oldest first; neither history nor played ones again.
@@ -163,13 +193,15 @@ def test_a_reconnect_keeps_what_is_queued_and_never_queues_it_twice() -> None:
 def test_other_messages_and_refusals() -> None:
     protocol = connected()
     assert protocol.receive({"type": "counter", "seq": 1, "prev_seq": None}, NOW)[0] == Resync(
-        "a 'counter' message (seq 1) came before the snapshot")
+        "a 'counter' message (seq 1) came before the snapshot"
+    )
     protocol.receive(snapshot(5), NOW)
     assert protocol.receive({"type": "counter", "seq": 6, "prev_seq": 5, "counter": {}}, NOW) == []
     assert protocol.receive({"type": "pong"}, NOW) == []
     assert protocol.last_seq == 6
     assert protocol.receive({"type": "error", "code": "unknown_zone", "message": "no zone 'x'"}, NOW) == [
-        Refused("unknown_zone", "no zone 'x'")]
+        Refused("unknown_zone", "no zone 'x'")
+    ]
 
 
 def test_the_wire_rules_come_from_the_contract() -> None:
@@ -192,9 +224,14 @@ def test_seen_ids_are_bounded() -> None:
 
 
 def test_urls_and_players() -> None:
-    assert server_urls("http://10.0.0.5:8000", "lantai1") == ("ws://10.0.0.5:8000/ws/zone/lantai1", "http://10.0.0.5:8000")
+    assert server_urls("http://10.0.0.5:8000", "lantai1") == (
+        "ws://10.0.0.5:8000/ws/zone/lantai1",
+        "http://10.0.0.5:8000",
+    )
     assert server_urls("https://hall.lan/antrian/", "lantai 2") == (
-        "wss://hall.lan/antrian/ws/zone/lantai%202", "https://hall.lan/antrian")
+        "wss://hall.lan/antrian/ws/zone/lantai%202",
+        "https://hall.lan/antrian",
+    )
     assert server_urls("10.0.0.5:8000", "l1") == ("ws://10.0.0.5:8000/ws/zone/l1", "http://10.0.0.5:8000")
     assert player_argv("sh -c 'cat {file} > /dev/null'", "/tmp/a b.wav") == ["sh", "-c", "cat /tmp/a b.wav > /dev/null"]
     assert default_player(lambda p: "/usr/bin/paplay" if p in ("paplay", "ffplay") else None) == "paplay {file}"
@@ -213,8 +250,11 @@ def test_no_player_installed_exits_2_naming_what_to_install(tmp_path: Path, monk
 
 @pytest.mark.parametrize(
     ("player", "message"),
-    [("aplay -q", "must contain {file}"), ("no-such-player-xyz {file}", "'no-such-player-xyz' not found"),
-     ("'unclosed {file}", "not a valid command")],
+    [
+        ("aplay -q", "must contain {file}"),
+        ("no-such-player-xyz {file}", "'no-such-player-xyz' not found"),
+        ("'unclosed {file}", "not a valid command"),
+    ],
 )
 def test_bad_player_exits_2(player: str, message: str) -> None:
     result = CliRunner().invoke(speaker_command, ["--server", "http://127.0.0.1:9", "--zone", "z", "--player", player])
@@ -223,9 +263,21 @@ def test_bad_player_exits_2(player: str, message: str) -> None:
 
 def test_an_unknown_zone_exits_2(server) -> None:  # type: ignore[no-untyped-def]
     result = subprocess.run(
-        [sys.executable, "-m", "display_server", "speaker", "--server", server.url, "--zone", "atap",
-         "--player", "true {file}"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "display_server",
+            "speaker",
+            "--server",
+            server.url,
+            "--zone",
+            "atap",
+            "--player",
+            "true {file}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2, result.stderr
     assert "no zone 'atap' (zones: lantai1, lantai2)" in result.stderr
@@ -294,7 +346,9 @@ async def test_fetch_failures_retry_then_skip_and_4008_resyncs_without_replay(tm
     """A scripted zone socket: first connection gets a snapshot and three calls, then closes 4008
     (too slow); the second gets a snapshot holding those calls plus one missed meanwhile."""
     now = time.time()
-    c_ok, c_flaky, c_dead, c_missed = (call(i, f"A-00{n}", at=now) for n, i in enumerate(["ok", "flaky", "dead", "missed"], 1))
+    c_ok, c_flaky, c_dead, c_missed = (
+        call(i, f"A-00{n}", at=now) for n, i in enumerate(["ok", "flaky", "dead", "missed"], 1)
+    )
     connections = 0
 
     async def handler(ws) -> None:  # type: ignore[no-untyped-def]
@@ -323,7 +377,9 @@ async def test_fetch_failures_retry_then_skip_and_4008_resyncs_without_replay(tm
     template, out = recorder(tmp_path, 0.1)
     async with websockets.serve(handler, "127.0.0.1", 0) as ws_server:
         port = ws_server.sockets[0].getsockname()[1]
-        instance = Speaker(f"http://127.0.0.1:{port}", "lantai1", template, fetch=fetch, retry_delays=(0.05, 0.05, 0.05))
+        instance = Speaker(
+            f"http://127.0.0.1:{port}", "lantai1", template, fetch=fetch, retry_delays=(0.05, 0.05, 0.05)
+        )
         task = asyncio.create_task(instance.run())
         try:
             await wait_until(lambda: len(instance.played) >= 3, 30, "three plays")
@@ -347,9 +403,21 @@ async def test_fetch_failures_retry_then_skip_and_4008_resyncs_without_replay(tm
 
 def start_speaker(server, template: str, log_path: Path) -> subprocess.Popen:  # type: ignore[no-untyped-def]
     return subprocess.Popen(
-        [sys.executable, "-m", "display_server", "speaker", "--server", server.url, "--zone", "lantai1",
-         "--player", template],
-        stdout=subprocess.DEVNULL, stderr=open(log_path, "wb"), env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        [
+            sys.executable,
+            "-m",
+            "display_server",
+            "speaker",
+            "--server",
+            server.url,
+            "--zone",
+            "lantai1",
+            "--player",
+            template,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=open(log_path, "wb"),
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
 
 
@@ -383,8 +451,11 @@ async def test_end_to_end_plays_new_calls_in_order_once_and_survives_a_server_re
             assert r["riff"] and (r["rate"], r["channels"], r["width"]) == (22050, 1, 2) and r["frames"] > 22050
 
         server.restart()
-        await wait_until(lambda: "connected to" in speaker_log() and "again" in speaker_log(), 60,
-                         f"the speaker to reconnect: {speaker_log()}")
+        await wait_until(
+            lambda: "connected to" in speaker_log() and "again" in speaker_log(),
+            60,
+            f"the speaker to reconnect: {speaker_log()}",
+        )
         async with CounterConnection(server.ws_url, "loket-1") as counter:
             assert (await counter.send("call_next"))["type"] == "ack"
         await wait_until(lambda: len(plays(out)) >= 4, 60, f"the call after the restart: {speaker_log()}")

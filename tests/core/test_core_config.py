@@ -7,7 +7,6 @@ from click.testing import CliRunner
 
 from display_server.cli import main
 from display_server.config import ConfigError, demo_config_path, demo_config_text, load_config, parse_config
-
 from tests.support.hall_config import test_config_text
 
 
@@ -45,7 +44,11 @@ def test_a_misspelt_key_is_an_error_not_ignored():
 
 
 def test_several_problems_are_reported_at_once():
-    text = test_config_text().replace('prefix = "B"', 'prefix = "b1"').replace('timezone = "Asia/Makassar"', 'timezone = "Asia/Bali"')
+    text = (
+        test_config_text()
+        .replace('prefix = "B"', 'prefix = "b1"')
+        .replace('timezone = "Asia/Makassar"', 'timezone = "Asia/Bali"')
+    )
     problems = problems_of(text)
     assert "hall.toml: services.1.prefix: must be 1-3 capital letters A-Z" in problems
     assert any(p.startswith("hall.toml: site.timezone: unknown time zone 'Asia/Bali'") for p in problems)

@@ -53,7 +53,9 @@ async def test_bad_issue_requests_get_a_clear_json_error(server, body, status, c
 
 
 async def test_malformed_and_oversized_bodies_are_refused(server):
-    response = httpx.post(f"{server.url}/api/tickets", content=b"{not json", headers={"content-type": "application/json"})
+    response = httpx.post(
+        f"{server.url}/api/tickets", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert (response.status_code, response.json()["error"]["code"]) == (400, "bad_json")
     response = httpx.post(f"{server.url}/api/tickets", content=b"x" * 100_000)
     assert (response.status_code, response.json()["error"]["code"]) == (413, "message_too_large")

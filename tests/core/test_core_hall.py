@@ -9,7 +9,6 @@ from display_server.config import parse_config
 from display_server.hall import Hall
 from display_server.hub import Hub
 from display_server.store import SqliteStore
-
 from tests.support.hall_config import test_config_text
 
 

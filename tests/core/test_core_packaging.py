@@ -15,8 +15,12 @@ import pytest
 from tests.support.server import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
-INSTALLED_AS = {"display_server": "display_server", "display_server.screens": "screens", "antrian_voice": "audio",
-                "counter_client": "counter_client"}
+INSTALLED_AS = {
+    "display_server": "display_server",
+    "display_server.screens": "screens",
+    "antrian_voice": "audio",
+    "counter_client": "counter_client",
+}
 
 
 def setuptools_section() -> dict:
@@ -29,10 +33,7 @@ def test_every_package_folder_is_installed():
     folders = set()
     for package, folder in INSTALLED_AS.items():
         base = ROOT / mapping.get(package, folder)
-        folders |= {
-            ".".join([package, *init.parent.relative_to(base).parts])
-            for init in base.rglob("__init__.py")
-        }
+        folders |= {".".join([package, *init.parent.relative_to(base).parts]) for init in base.rglob("__init__.py")}
     assert folders == listed
 
 
@@ -40,7 +41,8 @@ def test_every_package_folder_is_installed():
 def test_the_wheel_has_no_generic_top_level_names(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", str(ROOT), "-w", str(tmp_path)],
-        check=True, cwd=tmp_path,
+        check=True,
+        cwd=tmp_path,
     )
     [wheel] = tmp_path.glob("antrian-*.whl")
     top_level = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist() if not name.startswith("antrian-")}

@@ -22,7 +22,10 @@ def serve_until_listening(*args: str, seconds: float = 20) -> tuple[str, str]:
     """Start the server, wait until uvicorn listens, stop it; return (stdout, stderr)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "display_server", "serve", "--port", str(free_port()), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     lines = []
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,6 @@ from display_server.config import parse_config
 from display_server.hall import Hall
 from display_server.hub import Hub
 from display_server.store import Reply, SqliteStore
-
 from tests.support.hall_config import test_config_text
 
 
@@ -44,10 +43,17 @@ async def test_an_acknowledged_command_is_on_disk_with_its_reply(hall):
 
 async def test_a_command_that_fails_to_commit_writes_nothing(hall):
     await hall.issue("ktp", request_id="kiosk-1")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     stale = engine.QueueState(hall.state.service_date)  # decides number 1 again: a UNIQUE violation
-    decision = engine.decide_issue(stale, hall.config.service("ktp"), priority=False, now=now, token="t",
-                                   availability=hall.service_availability("ktp"), pending=False)
+    decision = engine.decide_issue(
+        stale,
+        hall.config.service("ktp"),
+        priority=False,
+        now=now,
+        token="t",
+        availability=hall.service_availability("ktp"),
+        pending=False,
+    )
     with pytest.raises(sqlite3.IntegrityError):
         await hall.store.commit(decision, {}, Reply("kiosk", "kiosk-2", {"ok": True}, now))
     assert await hall.store.find_reply("kiosk", "kiosk-2") is None

@@ -61,7 +61,8 @@ def start_xvfb(display: int) -> subprocess.Popen:
     require_or_skip(shutil.which("Xvfb") is not None, "Xvfb is not installed (run scripts/install-system-deps)")
     process = subprocess.Popen(
         ["Xvfb", f":{display}", "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     socket = Path(f"/tmp/.X11-unix/X{display}")
     wait_until(lambda: socket.exists() or process.poll() is not None, 10, "Xvfb")

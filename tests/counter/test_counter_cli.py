@@ -14,8 +14,14 @@ from .helpers import called_by, issue
 
 
 def antrian(*args: str, env: dict | None = None) -> tuple[int, dict]:
-    result = subprocess.run([sys.executable, "-m", "display_server", *args], capture_output=True, text=True,
-                            timeout=60, env=env, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [sys.executable, "-m", "display_server", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
     return result.returncode, json.loads(result.stdout)
 
 
@@ -58,8 +64,18 @@ def test_a_ticket_taken_by_another_counter(server):
 
 
 def test_an_unreachable_server():
-    code, reply = antrian("call", "next", "--server", f"http://127.0.0.1:{free_port()}", "--counter", "loket-1",
-                          "--token", "t", "--timeout", "2")
+    code, reply = antrian(
+        "call",
+        "next",
+        "--server",
+        f"http://127.0.0.1:{free_port()}",
+        "--counter",
+        "loket-1",
+        "--token",
+        "t",
+        "--timeout",
+        "2",
+    )
     assert code == 1 and reply["error"]["code"] == "unreachable"
 
 
@@ -68,12 +84,29 @@ def test_a_saved_token_is_used_and_kept_private(server, tmp_path):
     assert stored_token(server.url, "loket-1", path) == "token-loket-1"
     assert os.stat(path).st_mode & 0o077 == 0
     issue(server.url, "ktp")
-    code, reply = antrian("call", "next", "--server", server.url, "--counter", "loket-1",
-                          env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)})
+    code, reply = antrian(
+        "call",
+        "next",
+        "--server",
+        server.url,
+        "--counter",
+        "loket-1",
+        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)},
+    )
     assert code == 0 and reply["ticket"]["number"] == "A-001"
 
 
 def test_a_number_that_is_not_a_ticket_number_is_refused_before_connecting():
-    code, reply = antrian("call", "call", "--number", "12-A", "--server", f"http://127.0.0.1:{free_port()}",
-                          "--counter", "loket-1", "--token", "t")
+    code, reply = antrian(
+        "call",
+        "call",
+        "--number",
+        "12-A",
+        "--server",
+        f"http://127.0.0.1:{free_port()}",
+        "--counter",
+        "loket-1",
+        "--token",
+        "t",
+    )
     assert code == 1 and reply["error"]["code"] == "bad_request"

@@ -32,9 +32,21 @@ def window(server, display, tmp_path):
     require_or_skip(shutil.which("xdotool") is not None, "xdotool is not installed (run scripts/install-system-deps)")
     env = {**os.environ, "DISPLAY": display, "XDG_CONFIG_HOME": str(tmp_path / "config")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "display_server", "counter", "--server", server.url, "--counter", "loket-1",
-         "--token", "token-loket-1"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "window.log", "wb"),
+        [
+            sys.executable,
+            "-m",
+            "display_server",
+            "counter",
+            "--server",
+            server.url,
+            "--counter",
+            "loket-1",
+            "--token",
+            "token-loket-1",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "window.log", "wb"),
     )
     window_id = ""
 
@@ -74,8 +86,14 @@ class Window:
 
 
 def xdo(display: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display},
-                          capture_output=True, text=True, check=check, timeout=10)
+    return subprocess.run(
+        ["xdotool", *args],
+        env={**os.environ, "DISPLAY": display},
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=10,
+    )
 
 
 def counter_current(base_url: str) -> dict | None:

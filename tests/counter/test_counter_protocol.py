@@ -12,14 +12,26 @@ from display_server.contract import PING_SECONDS, SILENCE_SECONDS, Action, Backo
 
 
 def counter_view(current: dict | None = None, waiting: int = 0, recall_limit: int = 3) -> dict:
-    return {"id": "loket-1", "name": "Loket 1", "zone": "z", "services": ["ktp"], "current": current,
-            "waiting": waiting, "recall_limit": recall_limit}
+    return {
+        "id": "loket-1",
+        "name": "Loket 1",
+        "zone": "z",
+        "services": ["ktp"],
+        "current": current,
+        "waiting": waiting,
+        "recall_limit": recall_limit,
+    }
 
 
 def welcome(current: dict | None = None, waiting: int = 2, seq: int = 10) -> dict:
-    return {"type": "welcome", "seq": seq, "prev_seq": seq, "counter": counter_view(current, waiting),
-            "services": [{"id": "ktp", "name": "KTP", "prefix": "A", "waiting": waiting}],
-            "transfer_to": [{"id": "ktp", "name": "KTP"}, {"id": "kk", "name": "KK"}]}
+    return {
+        "type": "welcome",
+        "seq": seq,
+        "prev_seq": seq,
+        "counter": counter_view(current, waiting),
+        "services": [{"id": "ktp", "name": "KTP", "prefix": "A", "waiting": waiting}],
+        "transfer_to": [{"id": "ktp", "name": "KTP"}, {"id": "kk", "name": "KK"}],
+    }
 
 
 def new_protocol() -> CounterProtocol:
@@ -52,8 +64,9 @@ def test_a_command_is_sent_at_once_when_online_and_pending_until_acked():
     assert protocol.data_to_send() == [{"type": "call_next", "id": "req-1"}]
     assert protocol.view.pending == ("call_next",)
     current = {"id": "t1", "number": "A-001", "service": "ktp", "called_at": None, "recalls": 0}
-    events = protocol.receive({"type": "ack", "id": command.id, "ticket": {"number": "A-001"},
-                               "counter": counter_view(current, 1)})
+    events = protocol.receive(
+        {"type": "ack", "id": command.id, "ticket": {"number": "A-001"}, "counter": counter_view(current, 1)}
+    )
     assert events == [Reply(command, events[0].message)] and events[0].ok
     assert protocol.view.pending == () and protocol.view.current["number"] == "A-001"
 
@@ -150,8 +163,7 @@ def test_recall_limit_proposes_skip():
     current = {"id": "t1", "number": "A-001", "service": "ktp", "called_at": None, "recalls": 2}
     protocol.receive({"type": "counter", "seq": 11, "prev_seq": 10, "counter": counter_view(current)})
     assert not needs_skip_instead("recall", protocol.view)
-    protocol.receive({"type": "counter", "seq": 12, "prev_seq": 11,
-                      "counter": counter_view(current | {"recalls": 3})})
+    protocol.receive({"type": "counter", "seq": 12, "prev_seq": 11, "counter": counter_view(current | {"recalls": 3})})
     assert needs_skip_instead("recall", protocol.view)
 
 

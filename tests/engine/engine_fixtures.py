@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from display_server import engine
 from display_server.config import parse_config
 from display_server.engine import Outcome, QueueState, Rejection
-
 from tests.support.hall_config import test_config_text
 
 CONFIG = parse_config(test_config_text(counters=4))
 DAY = date(2026, 11, 24)
-START = datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)  # 09:00 WITA
+START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 09:00 WITA
 
 
 class Desk:
@@ -37,8 +36,12 @@ class Desk:
         self.tokens += 1
         return self._apply(
             engine.decide_issue(
-                self.state, CONFIG.service(service), priority=priority, now=self.tick(),
-                token=f"tok{self.tokens}", availability=engine.Availability(True),
+                self.state,
+                CONFIG.service(service),
+                priority=priority,
+                now=self.tick(),
+                token=f"tok{self.tokens}",
+                availability=engine.Availability(True),
             )
         )
 

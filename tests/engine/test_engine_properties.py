@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from display_server.engine import Outcome, Status
-
 from tests.engine.engine_fixtures import Desk
 
 COUNTERS = ["loket-1", "loket-2", "loket-3", "loket-4"]
@@ -68,7 +67,9 @@ class QueueMachine(RuleBasedStateMachine):
     @invariant()
     def waiting_index_agrees_with_the_tickets(self):
         for service in SERVICES:
-            waiting = [t for t in self.desk.state.tickets.values() if t.status == Status.WAITING and t.service == service]
+            waiting = [
+                t for t in self.desk.state.tickets.values() if t.status == Status.WAITING and t.service == service
+            ]
             assert self.desk.state.waiting_count(service) == len(waiting)
 
     @invariant()

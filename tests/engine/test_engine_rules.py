@@ -7,9 +7,7 @@ from datetime import timedelta
 from display_server import engine
 from display_server.contract import format_number, parse_number
 from display_server.engine import Outcome, Rejection, Status
-
 from tests.engine.engine_fixtures import CONFIG, DAY, Desk
-
 
 # --- numbering -----------------------------------------------------------------------
 
@@ -261,8 +259,13 @@ def test_a_counter_cannot_call_another_services_ticket():
 
 def issue_pending(desk: Desk) -> Outcome:
     decision = engine.decide_issue(
-        desk.state, CONFIG.service("ktp"), priority=False, now=desk.tick(), token="p",
-        availability=engine.Availability(True), pending=True,
+        desk.state,
+        CONFIG.service("ktp"),
+        priority=False,
+        now=desk.tick(),
+        token="p",
+        availability=engine.Availability(True),
+        pending=True,
     )
     desk.state.apply(decision)
     return decision

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,7 +23,7 @@ WEEKDAYS = Schedule(
 
 def at(local: str) -> datetime:
     """A moment given in WITA, as the server would pass it (aware, UTC)."""
-    return datetime.fromisoformat(local).replace(tzinfo=WITA).astimezone(timezone.utc)
+    return datetime.fromisoformat(local).replace(tzinfo=WITA).astimezone(UTC)
 
 
 @pytest.mark.parametrize(
@@ -65,5 +65,5 @@ def test_the_quota_allows_the_last_ticket_then_closes():
 def test_the_service_date_is_local_not_utc():
     # 07:30 WITA on the 24th is 23:30 UTC on the 23rd.
     assert service_date(at("2026-11-24 07:30"), WITA) == date(2026, 11, 24)
-    assert service_date(datetime(2026, 11, 23, 15, 59, tzinfo=timezone.utc), WITA) == date(2026, 11, 23)
-    assert service_date(datetime(2026, 11, 23, 16, 0, tzinfo=timezone.utc), WITA) == date(2026, 11, 24)
+    assert service_date(datetime(2026, 11, 23, 15, 59, tzinfo=UTC), WITA) == date(2026, 11, 23)
+    assert service_date(datetime(2026, 11, 23, 16, 0, tzinfo=UTC), WITA) == date(2026, 11, 24)

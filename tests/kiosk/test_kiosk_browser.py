@@ -103,7 +103,9 @@ def test_landscape_kiosk_with_browser_printing(browser, kiosk_server):
     assert page.locator("#t-ahead").inner_text() == "0"  # priority goes first
     page.locator("#t-qr").evaluate("img => img.complete || new Promise(r => img.onload = r)")
     frame = page.frame_locator("#print-frame")
-    frame.get_by_text("C-003").wait_for(state="attached", timeout=GENEROUS)  # the printable slip was loaded for the print dialog
+    frame.get_by_text("C-003").wait_for(
+        state="attached", timeout=GENEROUS
+    )  # the printable slip was loaded for the print dialog
     shot(page, "kiosk-landscape-ticket.png")
 
 

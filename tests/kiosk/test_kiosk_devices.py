@@ -15,7 +15,7 @@ from display_server.printing.device import send_bytes
 def test_a_slip_goes_out_on_a_serial_line_byte_for_byte():
     controller, line = pty.openpty()
     os.set_blocking(controller, False)
-    slip = b"\x1b@" + "A-001 KTP Elektronik\n".encode() + b"\x1dV\x00"
+    slip = b"\x1b@" + b"A-001 KTP Elektronik\n" + b"\x1dV\x00"
     try:
         send_bytes(SerialPrinter(kind="serial", device=os.ttyname(line)), slip, timeout=2.0)
         received = b""

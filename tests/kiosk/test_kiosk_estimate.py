@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
-from display_server.announce import TextAnnouncer
 from display_server import views
+from display_server.announce import TextAnnouncer
 from display_server.app.kiosk import find_kiosk
 from display_server.config import parse_config
 from display_server.engine import Status, Ticket
@@ -20,18 +20,27 @@ from display_server.engine.estimate import (
 from display_server.hall import Hall
 from display_server.hub import Hub
 from display_server.store import SqliteStore
-
 from tests.support.hall_config import test_config_text
 
-T0 = datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 
 
 def served(n: int, seconds: float, service: str = "ktp", status: Status = Status.SERVED) -> Ticket:
     called = T0 + timedelta(minutes=10 * n)
     return Ticket(
-        id=f"t{n}", service_date=date(2026, 11, 26), origin_service=service, service=service, sequence=n,
-        number=f"A-{n:03d}", priority=False, status=status, issued_at=T0, token=f"tok{n}", queued_at=T0,
-        called_at=called, finished_at=called + timedelta(seconds=seconds),
+        id=f"t{n}",
+        service_date=date(2026, 11, 26),
+        origin_service=service,
+        service=service,
+        sequence=n,
+        number=f"A-{n:03d}",
+        priority=False,
+        status=status,
+        issued_at=T0,
+        token=f"tok{n}",
+        queued_at=T0,
+        called_at=called,
+        finished_at=called + timedelta(seconds=seconds),
     )
 
 

@@ -78,7 +78,9 @@ def test_a_retried_request_returns_the_same_ticket_and_prints_once(kiosk_server,
 def test_printer_health_for_the_admin(kiosk_server):
     assert httpx.get(f"{kiosk_server.url}/api/admin/printers").status_code == 401
     issue(kiosk_server, "rusak", service="ktp")
-    rows = {r["kiosk"]: r for r in httpx.get(f"{kiosk_server.url}/api/admin/printers", headers=ADMIN).json()["printers"]}
+    rows = {
+        r["kiosk"]: r for r in httpx.get(f"{kiosk_server.url}/api/admin/printers", headers=ADMIN).json()["printers"]
+    }
     assert rows["lobi"]["ok"] is True and rows["lobi"]["kind"] == "network"
     assert rows["rusak"]["ok"] is False
     assert rows["rusak"]["last_print"]["ok"] is False

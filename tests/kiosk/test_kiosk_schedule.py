@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import tomllib
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -81,7 +81,7 @@ def test_the_last_ticket_before_the_quota():
 
 def test_hours_are_the_halls_local_time_not_utc():
     # 00:30 UTC is 08:30 WITA: open. A UTC reading (00:30) would say "not open yet".
-    assert availability(SCHEDULE, datetime(2026, 11, 26, 0, 30, tzinfo=timezone.utc), WITA, 0, None).open
+    assert availability(SCHEDULE, datetime(2026, 11, 26, 0, 30, tzinfo=UTC), WITA, 0, None).open
 
 
 # --- the running hall with an injected clock ---------------------------------------------------
@@ -113,7 +113,7 @@ async def running_hall(path: Path, config: Config, clock: Clock):
 
 @in_own_loop
 async def test_quota_allows_the_last_ticket_then_refuses(tmp_path):
-    clock = Clock(datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc))
+    clock = Clock(datetime(2026, 11, 26, 2, 0, tzinfo=UTC))
     async with running_hall(tmp_path, hall_config(), clock) as hall:  # service "kuota" has daily_quota = 2
         assert (await hall.issue("kuota"))["ticket"]["number"] == "Q-001"
         assert hall.service_availability("kuota").open
@@ -126,7 +126,7 @@ async def test_quota_allows_the_last_ticket_then_refuses(tmp_path):
 
 @in_own_loop
 async def test_a_cancelled_pending_ticket_gives_its_quota_place_back(tmp_path):
-    clock = Clock(datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc))
+    clock = Clock(datetime(2026, 11, 26, 2, 0, tzinfo=UTC))
     async with running_hall(tmp_path, hall_config(), clock) as hall:
         await hall.issue("kuota")
         pending = (await hall.issue("kuota", pending=True))["ticket"]
@@ -149,7 +149,7 @@ open = 08:00:00
 close = 15:00:00
 issue_cutoff = 14:30:00
 """
-    clock = Clock(at(THURSDAY, 14, 29, 59).astimezone(timezone.utc))
+    clock = Clock(at(THURSDAY, 14, 29, 59).astimezone(UTC))
     async with running_hall(tmp_path, hall_config(service), clock) as hall:
         assert (await hall.issue("paspor"))["ticket"]["number"] == "P-001"
         clock.now += timedelta(seconds=1)
@@ -163,13 +163,13 @@ issue_cutoff = 14:30:00
 async def test_numbering_restarts_at_local_midnight_in_makassar(tmp_path):
     # 15:59 UTC is 23:59 WITA on the 26th; 16:00 UTC is 00:00 WITA on the 27th.
     # (The default schedule closes at 23:59:59, so the last second of the day does not issue.)
-    clock = Clock(datetime(2026, 11, 26, 15, 58, 0, tzinfo=timezone.utc))
+    clock = Clock(datetime(2026, 11, 26, 15, 58, 0, tzinfo=UTC))
     async with running_hall(tmp_path, hall_config(), clock) as hall:
         await hall.issue("ktp")
-        clock.now = datetime(2026, 11, 26, 15, 59, 0, tzinfo=timezone.utc)
+        clock.now = datetime(2026, 11, 26, 15, 59, 0, tzinfo=UTC)
         late = (await hall.issue("ktp"))["ticket"]
         assert (late["number"], late["service_date"]) == ("A-002", "2026-11-26")
-        clock.now = datetime(2026, 11, 26, 16, 0, 0, tzinfo=timezone.utc)
+        clock.now = datetime(2026, 11, 26, 16, 0, 0, tzinfo=UTC)
         first = (await hall.issue("ktp"))["ticket"]
         assert (first["number"], first["service_date"]) == ("A-001", "2026-11-27")
         assert first["id"] == "20261127-ktp-1"
@@ -177,12 +177,12 @@ async def test_numbering_restarts_at_local_midnight_in_makassar(tmp_path):
 
 @in_own_loop
 async def test_quota_counts_per_service_date(tmp_path):
-    clock = Clock(datetime(2026, 11, 26, 15, 0, tzinfo=timezone.utc))
+    clock = Clock(datetime(2026, 11, 26, 15, 0, tzinfo=UTC))
     async with running_hall(tmp_path, hall_config(), clock) as hall:
         await hall.issue("kuota")
         await hall.issue("kuota")
         assert hall.service_availability("kuota").code == "quota_reached"
-        clock.now = datetime(2026, 11, 26, 16, 0, tzinfo=timezone.utc)
+        clock.now = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
         await hall.refresh_day()  # what the kiosk state does before showing open/closed
         assert hall.service_availability("kuota").open
         assert (await hall.issue("kuota"))["ticket"]["number"] == "Q-001"

@@ -18,6 +18,7 @@ async def next_of(socket, kind: str, timeout: float = 10.0) -> dict:
             message = json.loads(await socket.recv())
             if message["type"] == kind:
                 return message
+
     return await asyncio.wait_for(wait(), timeout)
 
 
@@ -88,8 +89,6 @@ async def test_a_transferred_ticket_follows_its_new_queue(server):
                 assert (await other.send("call_next"))["ticket"]["number"] == "A-001"
                 call = await next_of(phone, "call")
                 assert call["call"]["counter"]["name"] == "Loket 2"
-
-
 
 
 @in_own_loop

@@ -14,8 +14,12 @@ BACKUPS = 5
 
 
 def run_backup(target: Path, data_dir: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "display_server", "backup", str(target), "--data", str(data_dir)],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "display_server", "backup", str(target), "--data", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def ticket_ids(path: Path) -> set[str]:

@@ -30,12 +30,22 @@ pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDep
 ADMIN = {"Authorization": "Bearer admin-secret-token"}
 MAX_MESSAGE = 4096  # security.max_message_bytes in the test hall (the default)
 SERVICES = {"ktp", "kk", "jkn", "kuota"}
-RULE_CODES = {"queue_empty", "no_current_ticket", "ticket_not_found", "wrong_service", "ticket_taken",
-              "bad_request", "unknown_service", "same_service"}
-BASE = settings(deadline=None, database=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.data_too_large])
-
+RULE_CODES = {
+    "queue_empty",
+    "no_current_ticket",
+    "ticket_not_found",
+    "wrong_service",
+    "ticket_taken",
+    "bad_request",
+    "unknown_service",
+    "same_service",
+}
+BASE = settings(
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def fuzz_settings(examples: int) -> settings:
@@ -51,22 +61,39 @@ def open_ws(url: str, **options) -> ClientConnection:
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40)
 json_values = st.recursive(
-    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
-types = st.sampled_from([*COUNTER_ACTIONS, "hello", "ping", "state", "status", "snapshot", "CALL_NEXT", ""]) \
-    | st.text(max_size=20) | json_values
+types = (
+    st.sampled_from([*COUNTER_ACTIONS, "hello", "ping", "state", "status", "snapshot", "CALL_NEXT", ""])
+    | st.text(max_size=20)
+    | json_values
+)
 commands = st.fixed_dictionaries(
     {"type": types},
-    optional={"id": json_values | st.text(min_size=0, max_size=120), "number": json_values | st.text(max_size=10),
-              "service": json_values | st.sampled_from(sorted(SERVICES)), "counter": json_values,
-              "token": json_values, "audio": json_values, "user_agent": json_values},
+    optional={
+        "id": json_values | st.text(min_size=0, max_size=120),
+        "number": json_values | st.text(max_size=10),
+        "service": json_values | st.sampled_from(sorted(SERVICES)),
+        "counter": json_values,
+        "token": json_values,
+        "audio": json_values,
+        "user_agent": json_values,
+    },
 )
-deep = st.integers(10, 4000).map(lambda n: "[" * n + "]" * n) | st.integers(10, 1300).map(lambda n: '{"a":' * n + "1" + "}" * n)
+deep = st.integers(10, 4000).map(lambda n: "[" * n + "]" * n) | st.integers(10, 1300).map(
+    lambda n: '{"a":' * n + "1" + "}" * n
+)
 oversized = st.integers(MAX_MESSAGE + 1, 60_000).map(lambda n: json.dumps({"type": "ping", "pad": "x" * n}))
 frames = st.one_of(
-    commands.map(json.dumps), commands.map(lambda c: json.dumps(c)[:-1]), st.text(max_size=300),
-    json_values.map(json.dumps), st.binary(max_size=300), deep, oversized,
+    commands.map(json.dumps),
+    commands.map(lambda c: json.dumps(c)[:-1]),
+    st.text(max_size=300),
+    json_values.map(json.dumps),
+    st.binary(max_size=300),
+    deep,
+    oversized,
 )
 
 
@@ -143,7 +170,9 @@ def bystanders(hall):
 
 def hall_state(server) -> tuple[dict, dict]:
     state = httpx.get(f"{server.url}/api/state", timeout=5).json()
-    tickets = httpx.get(f"{server.url}/api/tickets", headers=ADMIN, params={"date": state["service_date"]}, timeout=5).json()
+    tickets = httpx.get(
+        f"{server.url}/api/tickets", headers=ADMIN, params={"date": state["service_date"]}, timeout=5
+    ).json()
     return state, tickets
 
 
@@ -230,8 +259,12 @@ def test_counter_fuzz(hall, bystanders) -> None:
     door = Door(open_counter)
 
     @fuzz_settings(3500)
-    @given(frames | st.sampled_from(["A-001", "a1", "B-1", "C-001", "Q-1"]).map(
-        lambda n: json.dumps({"type": "call", "id": f"fuzz-{n}", "number": n})))
+    @given(
+        frames
+        | st.sampled_from(["A-001", "a1", "B-1", "C-001", "Q-1"]).map(
+            lambda n: json.dumps({"type": "call", "id": f"fuzz-{n}", "number": n})
+        )
+    )
     def fuzz(message: str | bytes) -> None:
         expected = counter_expects(message)
         replies = [r for r in door.exchange(message, is_ping=expected == {"pong"}) if "seq" not in r]
@@ -250,8 +283,16 @@ def test_hello_fuzz(hall, bystanders) -> None:
     before = hall_state(hall)
 
     @fuzz_settings(1000)
-    @given(frames | st.fixed_dictionaries({"type": st.just("hello"), "counter": st.sampled_from(["loket-1", "loket-2", "x"]) | json_values,
-                                           "token": json_values | st.sampled_from(["token-loket-2", "", "admin-secret-token"])}).map(json.dumps))
+    @given(
+        frames
+        | st.fixed_dictionaries(
+            {
+                "type": st.just("hello"),
+                "counter": st.sampled_from(["loket-1", "loket-2", "x"]) | json_values,
+                "token": json_values | st.sampled_from(["token-loket-2", "", "admin-secret-token"]),
+            }
+        ).map(json.dumps)
+    )
     def fuzz(message: str | bytes) -> None:
         parsed = envelope_error(message)[1]
         if parsed and parsed.get("type") == "hello" and parsed.get("token") == token_for(str(parsed.get("counter"))):
@@ -260,7 +301,13 @@ def test_hello_fuzz(hall, bystanders) -> None:
             socket_.send(message)
             reply = json.loads(socket_.recv(timeout=5))
             assert reply["type"] == "error" and reply["code"] in {
-                "bad_json", "bad_request", "message_too_large", "hello_required", "unknown_counter", "unauthorized"}
+                "bad_json",
+                "bad_request",
+                "message_too_large",
+                "hello_required",
+                "unknown_counter",
+                "unauthorized",
+            }
             with pytest.raises(ConnectionClosed) as closed:
                 socket_.recv(timeout=5)
             assert closed.value.rcvd.code == 4001
@@ -301,15 +348,27 @@ bodies = st.one_of(
     st.binary(max_size=500),
     st.text(max_size=300).map(str.encode),
     json_values.map(lambda v: json.dumps(v).encode()),
-    st.fixed_dictionaries({}, optional={
-        "service": json_values | st.text(max_size=20),
-        "priority": json_values, "request_id": json_values | st.text(max_size=120),
-    }).map(lambda v: json.dumps(v).encode()),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "service": json_values | st.text(max_size=20),
+            "priority": json_values,
+            "request_id": json_values | st.text(max_size=120),
+        },
+    ).map(lambda v: json.dumps(v).encode()),
     deep.map(str.encode),
     st.integers(4097, 50_000).map(lambda n: json.dumps({"service": "ktp", "pad": "x" * n}).encode()),
 )
-content_types = st.sampled_from(["application/json", "text/plain", "application/x-www-form-urlencoded",
-                                 "multipart/form-data; boundary=x", "application/json; charset=latin-1", ""])
+content_types = st.sampled_from(
+    [
+        "application/json",
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/json; charset=latin-1",
+        "",
+    ]
+)
 
 
 @pytest.mark.slow

@@ -59,14 +59,17 @@ async def hello_reply(server, hello: dict | str) -> tuple[dict, int | None]:
 # --- counters --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("hello", [
-    {"type": "hello", "counter": "loket-1"},
-    {"type": "hello", "counter": "loket-1", "token": ""},
-    {"type": "hello", "counter": "loket-1", "token": "token-loket-1x"},
-    {"type": "hello", "counter": "loket-1", "token": None},
-    {"type": "hello", "counter": "loket-1", "token": ["token-loket-1"]},
-    {"type": "hello", "counter": "loket-1", "token": "admin-secret-token"},
-])
+@pytest.mark.parametrize(
+    "hello",
+    [
+        {"type": "hello", "counter": "loket-1"},
+        {"type": "hello", "counter": "loket-1", "token": ""},
+        {"type": "hello", "counter": "loket-1", "token": "token-loket-1x"},
+        {"type": "hello", "counter": "loket-1", "token": None},
+        {"type": "hello", "counter": "loket-1", "token": ["token-loket-1"]},
+        {"type": "hello", "counter": "loket-1", "token": "admin-secret-token"},
+    ],
+)
 async def test_no_counter_action_without_its_token(hostile, hello) -> None:
     reply, code = await hello_reply(hostile, hello)
     assert (reply["code"], code) == ("unauthorized", 4001)
@@ -81,7 +84,9 @@ async def test_a_token_for_counter_a_cannot_act_as_counter_b(hostile) -> None:
     reply, code = await hello_reply(hostile, {"type": "hello", "counter": "loket-2", "token": token_for("loket-1")})
     assert (reply["code"], code) == ("unauthorized", 4001)
     await issue(hostile.url, "ktp", request_id="sec-a-b")
-    async with CounterConnection(hostile.ws_url, "loket-1") as counter:  # naming another counter in a command is ignored
+    async with CounterConnection(
+        hostile.ws_url, "loket-1"
+    ) as counter:  # naming another counter in a command is ignored
         ack = await counter.send("call_next", counter="loket-3")
     assert ack["type"] == "ack" and ack["counter"]["id"] == "loket-1" and ack["ticket"]["counter"] == "loket-1"
 
@@ -89,10 +94,15 @@ async def test_a_token_for_counter_a_cannot_act_as_counter_b(hostile) -> None:
 # --- screens and admin -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [
-    {"type": "call_next", "id": "x1"}, {"type": "call", "id": "x2", "number": "A-001"},
-    {"type": "hello", "counter": "loket-1", "token": "token-loket-1"}, {"type": "skip", "id": "x3"},
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        {"type": "call_next", "id": "x1"},
+        {"type": "call", "id": "x2", "number": "A-001"},
+        {"type": "hello", "counter": "loket-1", "token": "token-loket-1"},
+        {"type": "skip", "id": "x3"},
+    ],
+)
 async def test_screens_cannot_send_commands(hostile, command) -> None:
     before = httpx.get(f"{hostile.url}/api/state").json()
     async with ScreenConnection(hostile.ws_url, "tv1") as screen:
@@ -102,8 +112,16 @@ async def test_screens_cannot_send_commands(hostile, command) -> None:
 
 
 @pytest.mark.parametrize("path", ["/api/tickets", "/api/admin/screens", "/api/admin/printers"])
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "admin-secret-token"},
-                                     {"Authorization": "Basic admin-secret-token"}, {"Authorization": "Bearer admin-secret-tokenX"}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": "admin-secret-token"},
+        {"Authorization": "Basic admin-secret-token"},
+        {"Authorization": "Bearer admin-secret-tokenX"},
+    ],
+)
 def test_admin_endpoints_refuse_without_the_admin_token(hostile, path, headers) -> None:
     response = httpx.get(f"{hostile.url}{path}", headers=headers)
     if response.status_code == 404 and httpx.get(f"{hostile.url}{path}", headers=ADMIN).status_code == 404:
@@ -122,7 +140,9 @@ async def test_a_cross_origin_websocket_is_refused(hostile, path) -> None:
 
 
 async def test_a_same_origin_websocket_is_accepted(hostile) -> None:
-    async with websockets.connect(f"{hostile.ws_url}/ws/screen/tv1", origin=f"http://127.0.0.1:{hostile.port}") as socket:
+    async with websockets.connect(
+        f"{hostile.ws_url}/ws/screen/tv1", origin=f"http://127.0.0.1:{hostile.port}"
+    ) as socket:
         assert json.loads(await socket.recv())["type"] == "snapshot"
 
 
@@ -133,7 +153,10 @@ async def test_html_in_config_travels_verbatim_in_json_and_websocket(hostile) ->
     state = httpx.get(f"{hostile.url}/api/state").json()
     assert next(s for s in state["services"] if s["id"] == "ktp")["name"] == SERVICE_HTML
     await issue(hostile.url, "ktp", request_id="sec-html")
-    async with ScreenConnection(hostile.ws_url, "tv1") as screen, CounterConnection(hostile.ws_url, "loket-3") as counter:
+    async with (
+        ScreenConnection(hostile.ws_url, "tv1") as screen,
+        CounterConnection(hostile.ws_url, "loket-3") as counter,
+    ):
         assert screen.snapshot["running_text"] == RUNNING_HTML
         await counter.send("call_next")
         call = await screen.next("call")
@@ -141,8 +164,16 @@ async def test_html_in_config_travels_verbatim_in_json_and_websocket(hostile) ->
 
 
 def pages_that_exist(server, token: str) -> list[str]:
-    paths = ["/screen/tv1", "/screen/tv1-grid", "/screen/tv2", "/kiosk", f"/t/{token}", f"/t/{token}/slip",
-             "/counter/loket-1", "/admin/screens"]
+    paths = [
+        "/screen/tv1",
+        "/screen/tv1-grid",
+        "/screen/tv2",
+        "/kiosk",
+        f"/t/{token}",
+        f"/t/{token}/slip",
+        "/counter/loket-1",
+        "/admin/screens",
+    ]
     return [p for p in paths if httpx.get(f"{server.url}{p}", headers=ADMIN).status_code == 200]
 
 

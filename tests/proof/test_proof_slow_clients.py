@@ -62,7 +62,10 @@ async def test_slowloris_holds_nothing_and_slows_no_one(server) -> None:
     sockets = slowloris_open(server.port, SLOWLORIS_CONNECTIONS)
     health_times, closed_by_server = [], 0
     try:
-        async with ScreenConnection(server.ws_url, "tv1") as screen, CounterConnection(server.ws_url, "loket-1") as counter:
+        async with (
+            ScreenConnection(server.ws_url, "tv1") as screen,
+            CounterConnection(server.ws_url, "loket-1") as counter,
+        ):
             during = open_fds(pid)
             for round_ in range(20):  # bounded: 20 rounds of one byte per connection
                 closed_by_server += slowloris_dribble(sockets, round_)
@@ -79,9 +82,11 @@ async def test_slowloris_holds_nothing_and_slows_no_one(server) -> None:
         for sock in sockets:
             sock.close()
     after = await wait_for_fds(pid, baseline + FD_SLACK, 10)
-    print(f"\nslowloris: fds {baseline} before, {during} with {SLOWLORIS_CONNECTIONS} dribbling, {after} after; "
-          f"closed by the server while dribbling: {closed_by_server}; "
-          f"healthz max {max(health_times) * 1000:.1f} ms")
+    print(
+        f"\nslowloris: fds {baseline} before, {during} with {SLOWLORIS_CONNECTIONS} dribbling, {after} after; "
+        f"closed by the server while dribbling: {closed_by_server}; "
+        f"healthz max {max(health_times) * 1000:.1f} ms"
+    )
     assert after <= baseline + FD_SLACK
 
 
@@ -97,7 +102,7 @@ def read_until_dropped(sock: socket.socket, limit: int = 100_000) -> str:
         return "reset"
     except ConnectionError:
         return "eof"
-    except socket.timeout:
+    except TimeoutError:
         return "still open"
     return "too many frames"
 
@@ -122,7 +127,9 @@ async def recall_in_batches(counter: CounterConnection, screen: ScreenConnection
 
 async def tv1_connections(server) -> int:
     async with httpx.AsyncClient() as client:
-        response = await client.get(f"{server.url}/api/admin/screens", headers={"Authorization": "Bearer admin-secret-token"})
+        response = await client.get(
+            f"{server.url}/api/admin/screens", headers={"Authorization": "Bearer admin-secret-token"}
+        )
     return next(s for s in response.json()["screens"] if s["id"] == "tv1")["connections"]
 
 
@@ -150,8 +157,10 @@ async def test_a_screen_that_never_reads_is_dropped_and_others_keep_up(server) -
     ended = read_until_dropped(stuck)
     stuck.close()
     after = await wait_for_fds(pid, baseline + FD_SLACK, 10)
-    print(f"\nnon-reading screen: {got} calls pushed in {pushed_for:.1f} s, all received by the reading screen; "
-          f"the stuck one was dropped after {dropped_after:.1f} s, ending with {ended}; fds {baseline} before, {after} after")
+    print(
+        f"\nnon-reading screen: {got} calls pushed in {pushed_for:.1f} s, all received by the reading screen; "
+        f"the stuck one was dropped after {dropped_after:.1f} s, ending with {ended}; fds {baseline} before, {after} after"
+    )
     assert got == 30 * 50
     assert connections == 1  # only the reading screen: the stuck one was dropped without reading a byte
     # 4008: the hub's queue filled; 1011: the WebSocket keepalive (ping unanswered) gave up first.

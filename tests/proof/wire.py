@@ -16,8 +16,9 @@ import psutil
 OP_TEXT, OP_BINARY, OP_CLOSE = 0x1, 0x2, 0x8
 
 
-def open_websocket(port: int, path: str, *, origin: str | None = None, rcvbuf: int | None = None,
-                   timeout: float = 5.0) -> socket.socket:
+def open_websocket(
+    port: int, path: str, *, origin: str | None = None, rcvbuf: int | None = None, timeout: float = 5.0
+) -> socket.socket:
     """Connect and complete the upgrade; raise ConnectionError when the server refuses it."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     if rcvbuf is not None:  # before connect, so the advertised window stays small
@@ -25,8 +26,14 @@ def open_websocket(port: int, path: str, *, origin: str | None = None, rcvbuf: i
     sock.settimeout(timeout)
     sock.connect(("127.0.0.1", port))
     key = base64.b64encode(os.urandom(16)).decode()
-    lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket", "Connection: Upgrade",
-             f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
+    lines = [
+        f"GET {path} HTTP/1.1",
+        f"Host: 127.0.0.1:{port}",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        f"Sec-WebSocket-Key: {key}",
+        "Sec-WebSocket-Version: 13",
+    ]
     if origin is not None:
         lines.append(f"Origin: {origin}")
     sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())

@@ -32,7 +32,9 @@ def run_async(coroutine):
         return pool.submit(asyncio.run, coroutine).result(timeout=60)
 
 
-def call_tickets(server, counter: str = "loket-1", service: str = "ktp", count: int = 1, action: str = "call_next") -> list[dict]:
+def call_tickets(
+    server, counter: str = "loket-1", service: str = "ktp", count: int = 1, action: str = "call_next"
+) -> list[dict]:
     """Issue `count` tickets and call them from `counter` over its real WebSocket; returns the acks."""
 
     async def go() -> list[dict]:

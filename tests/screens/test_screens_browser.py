@@ -149,7 +149,9 @@ def test_a_config_edit_changes_the_running_text_live(page, server, config_file):
     open_screen(page, server, "tv1")
     assert page.get_attribute("#ticker-text", "data-text") == "Selamat datang di MPP Uji"
     loads = page.evaluate("performance.getEntriesByType('navigation').length")
-    rewrite_config(config_file, 'running_text = "Selamat datang di MPP Uji"', 'running_text = "Loket tutup pukul 15.00 WITA"')
+    rewrite_config(
+        config_file, 'running_text = "Selamat datang di MPP Uji"', 'running_text = "Loket tutup pukul 15.00 WITA"'
+    )
     page.wait_for_function(
         "document.getElementById('ticker-text').getAttribute('data-text') === 'Loket tutup pukul 15.00 WITA'",
         timeout=2_000 + 1_000,  # 2 s is the promise; the watcher polls every 0.5 s
@@ -204,7 +206,9 @@ def test_status_page_shows_online_screens_and_their_audio(page, server, browser)
 def test_blocked_autoplay_asks_for_a_key_press(server, browser):
     from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
-    args = [a for a in CHROMIUM_ARGS if not a.startswith("--autoplay-policy")] + ["--autoplay-policy=document-user-activation-required"]
+    args = [a for a in CHROMIUM_ARGS if not a.startswith("--autoplay-policy")] + [
+        "--autoplay-policy=document-user-activation-required"
+    ]
     strict = browser.browser_type.launch(executable_path=CHROMIUM, args=args)
     try:
         page = strict.new_page()

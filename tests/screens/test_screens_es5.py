@@ -56,10 +56,16 @@ def es2015_syntax(source: str) -> list[str]:
 
 
 def string_literals(source: str) -> set[str]:
-    return {n["value"] for n in nodes(PyJsParser().parse(source)) if n["type"] == "Literal" and isinstance(n.get("value"), str)}
+    return {
+        n["value"]
+        for n in nodes(PyJsParser().parse(source))
+        if n["type"] == "Literal" and isinstance(n.get("value"), str)
+    }
 
 
-@pytest.mark.parametrize("source", ["let x = 1;", "const x = 1;", "() => 1", "var s = `x`;", "class A {}", "var o = {a};", "f(...a);"])
+@pytest.mark.parametrize(
+    "source", ["let x = 1;", "const x = 1;", "() => 1", "var s = `x`;", "class A {}", "var o = {a};", "f(...a);"]
+)
 def test_the_check_rejects_es2015(source):
     assert es2015_syntax(source)
 
@@ -98,7 +104,7 @@ def served_contract() -> tuple[dict, dict]:
     assert response.status_code == 200
     prefix = "window.ANTRIAN_CONTRACT = "
     assert response.text.startswith(prefix) and response.text.endswith(";\n")
-    return json.loads(response.text[len(prefix):-2]), response.headers
+    return json.loads(response.text[len(prefix) : -2]), response.headers
 
 
 def test_contract_js_serves_the_codes_of_the_contract_module():
@@ -122,7 +128,7 @@ def test_contract_js_gives_the_indonesian_names_monday_first():
 def test_text_in_the_contract_cannot_end_the_script_element():
     script = client_script.script_assigning("X", {"text": "</script><!-- & -->"})
     assert not set("<>&") & set(script)
-    assert json.loads(script[len("window.X = "):-2]) == {"text": "</script><!-- & -->"}
+    assert json.loads(script[len("window.X = ") : -2]) == {"text": "</script><!-- & -->"}
 
 
 # --- client.js in a browser ------------------------------------------------------------------
@@ -152,7 +158,9 @@ def test_client_js_wait_and_error_texts(client_page):
     waits = client_page.evaluate("[Antrian.waitText(12, 0), Antrian.waitText(8, 3), Antrian.waitText(95, 20)]")
     assert waits == ["Segera", "\u00b1 8 menit", "\u00b1 1 jam 35 menit"]
     assert client_page.evaluate("Antrian.errorText('queue_empty')") == contract.ERRORS["queue_empty"].text
-    assert client_page.evaluate("Antrian.errorText('brand_new', 'pesan server')") == contract.error_text("brand_new", "pesan server")
+    assert client_page.evaluate("Antrian.errorText('brand_new', 'pesan server')") == contract.error_text(
+        "brand_new", "pesan server"
+    )
     assert client_page.evaluate("Antrian.errorText('brand_new')") == contract.error_text("brand_new")
     assert client_page.evaluate("[Antrian.isFatal('unauthorized'), Antrian.isFatal('queue_empty')]") == [True, False]
 

@@ -36,7 +36,10 @@ def test_screen_page_renders_its_config_and_snapshot(server):
 
 def test_the_page_loads_the_contract_and_the_shared_script_before_its_own(server):
     html = httpx.get(f"{server.url}/screen/tv1").text
-    order = [html.index(f'<script src="{src}"></script>') for src in ("/contract.js", "/static/client.js", "/static/screen.js")]
+    order = [
+        html.index(f'<script src="{src}"></script>')
+        for src in ("/contract.js", "/static/client.js", "/static/screen.js")
+    ]
     assert order == sorted(order)
     served = httpx.get(f"{server.url}/contract.js")
     assert served.status_code == 200 and served.text.startswith("window.ANTRIAN_CONTRACT = ")

@@ -64,16 +64,18 @@ class ScreenConnection:
 
     async def next(self, kind: str, timeout: float = 5.0) -> dict:
         """The next pushed message of this type (others are skipped)."""
+
         async def wait() -> dict:
             while True:
                 message = json.loads(await self.socket.recv())
                 if message.get("type") == kind:
                     return message
+
         return await asyncio.wait_for(wait(), timeout)
 
     async def nothing_of(self, kind: str, within: float = 0.5) -> bool:
         try:
             await self.next(kind, within)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return True
         return False

@@ -24,7 +24,11 @@ def free_port() -> int:
 
 class ServerProcess:
     def __init__(
-        self, config_path: Path, data_dir: Path, port: int | None = None, log_path: Path | None = None,
+        self,
+        config_path: Path,
+        data_dir: Path,
+        port: int | None = None,
+        log_path: Path | None = None,
         cwd: Path | None = None,
     ):
         self.cwd = cwd  # the folder the server is started from (default: the test run's)
@@ -45,9 +49,22 @@ class ServerProcess:
     def start(self, timeout: float = 30.0) -> ServerProcess:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "display_server", "serve", "--config", str(self.config_path),
-             "--port", str(self.port), "--data", str(self.data_dir)],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=self.cwd,
+            [
+                sys.executable,
+                "-m",
+                "display_server",
+                "serve",
+                "--config",
+                str(self.config_path),
+                "--port",
+                str(self.port),
+                "--data",
+                str(self.data_dir),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            cwd=self.cwd,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
