@@ -33,7 +33,9 @@ SCREEN_IDS = 10
 def bench_config() -> str:
     lines = [
         '[site]\nname = "Bench hall"\ntimezone = "Asia/Makassar"\n',
-        '[security]\nadmin_token = "bench-admin-token"\nissue_rate_per_minute = 1000000\n',
+        # Every bench client is on loopback, one address: lift the per-address cap for it.
+        '[security]\nadmin_token = "bench-admin-token"\nissue_rate_per_minute = 1000000\n'
+        "max_connections = 5000\nmax_websockets_per_address = 5000\n",
         "[voice]\nenabled = false\n",
         '[[zones]]\nid = "hall"\nname = "Hall"\n',
         '[[agencies]]\nid = "a"\nname = "Agency"\n',

@@ -42,7 +42,8 @@ import httpx
 import psutil
 import websockets
 
-from tests.support.hall_config import test_config_text, token_for
+from display_server.contract import kiosk_scope
+from tests.support.hall_config import loopback_hall, test_config_text, token_for
 from tests.support.server import ServerProcess
 
 ADMIN_TOKEN = "admin-secret-token"
@@ -53,6 +54,7 @@ SCREEN_HISTORY = 6  # the test hall's screens keep the default history: history 
 REPLY_TIMEOUT = 5.0
 BACKOFF_START, BACKOFF_CAP = 0.05, 0.5
 RESYNC_REQUIREMENT = 3.0
+KIOSKS_SCOPE = kiosk_scope("api", "127.0.0.1")  # every bench kiosk posts /api/tickets from loopback
 
 
 @dataclass
@@ -382,10 +384,10 @@ def _check_issues(records: Records, tickets: list[dict], replies: dict) -> list[
         stored = by_id.get(ticket["id"])
         if stored is None or stored["number"] != ticket["number"] or stored["token"] != ticket["token"]:
             problems.append(f"acknowledged ticket lost or changed: {ticket['id']} ({request_id})")
-        reply = replies.get(("kiosk", request_id))
+        reply = replies.get((KIOSKS_SCOPE, request_id))
         if reply is None or reply["ticket"]["id"] != ticket["id"]:
             problems.append(f"request {request_id} is not kept with its ticket {ticket['id']}")
-    kiosk_replies = {rid: r["ticket"]["id"] for (scope, rid), r in replies.items() if scope == "kiosk"}
+    kiosk_replies = {rid: r["ticket"]["id"] for (scope, rid), r in replies.items() if scope == KIOSKS_SCOPE}
     if set(kiosk_replies) - records.issue_ids:
         problems.append(f"store has replies for request ids never sent: {len(set(kiosk_replies) - records.issue_ids)}")
     if len(tickets) != len(set(kiosk_replies.values())) or len(kiosk_replies) != len(set(kiosk_replies.values())):
@@ -503,7 +505,7 @@ def run(settings: Settings) -> Report:
     workdir = settings.workdir or Path(tempfile.mkdtemp(prefix="antrian-crash-"))
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "antrian.toml"
-    config.write_text(test_config_text(counters=settings.counters), encoding="utf-8")
+    config.write_text(loopback_hall(test_config_text(counters=settings.counters)), encoding="utf-8")
     server = ServerProcess(config, workdir / "data").start()
     started = time.monotonic()
     try:

@@ -37,7 +37,7 @@ import httpx
 import psutil
 import websockets
 
-from tests.support.hall_config import test_config_text, token_for
+from tests.support.hall_config import loopback_hall, test_config_text, token_for
 from tests.support.server import ServerProcess
 
 SCREENS = ("tv1", "tv1-grid", "tv2")
@@ -403,7 +403,7 @@ def run(settings: Settings, workdir: Path) -> dict:
     fd_limit = raise_fd_limit()
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "antrian.toml"
-    config.write_text(test_config_text(counters=settings.counters), encoding="utf-8")
+    config.write_text(loopback_hall(test_config_text(counters=settings.counters)), encoding="utf-8")
     server = ServerProcess(config, workdir / "data").start()
     duration = settings.minutes * 60
     samples: list[Sample] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from .config import (
     demo_config_text,
     load_config,
     uses_demo_tokens,
+    weak_token_warnings,
 )
 from .ops import backup
 
@@ -67,11 +69,16 @@ def serve(config_path: Path | None, host: str, port: int, data_dir: Path) -> Non
     """Run the server."""
     import uvicorn
 
-    from .app import create_app
-    from .app.http_protocol import HeaderDeadlineH11Protocol
+    from .app import access_log, create_app
+    from .app.http_protocol import ConnectionLimits, guarded_protocol
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    access_log.install()  # no tokens in the log (docs/protocol.md)
     config = load_or_exit(config_path)
+    # Owner-only for everything the server writes: the database holds every ticket's token.
+    os.umask(0o077)
+    for warning in weak_token_warnings(config):
+        click.secho(f"WARNING: {warning}", fg="yellow", err=True)
     if uses_demo_tokens(config) and not _is_loopback(host):
         click.secho(
             "WARNING: this config uses demo tokens (demo-…) and the server is reachable from the network.\n"
@@ -89,7 +96,11 @@ def serve(config_path: Path | None, host: str, port: int, data_dir: Path) -> Non
         host=host,
         port=port,
         ws="websockets-sansio",
-        http=HeaderDeadlineH11Protocol,
+        http=guarded_protocol(ConnectionLimits.of(config.security)),
+        # X-Forwarded-For is believed only from the hall's own proxies (none by default):
+        # anyone else could forge an address to dodge the rate limit or fake the logs.
+        proxy_headers=bool(config.security.trusted_proxies),
+        forwarded_allow_ips=list(config.security.trusted_proxies),
         ws_max_size=MAX_WEBSOCKET_FRAME,
         log_level="info",
         timeout_keep_alive=5,
@@ -114,6 +125,8 @@ def check_config(path: Path) -> None:
         f"{path}: valid ({len(config.agencies)} agencies, {len(config.services)} services, "
         f"{len(config.counters)} counters, {len(config.screens)} screens)"
     )
+    for warning in weak_token_warnings(config):
+        click.echo(f"{path}: warning: {warning}", err=True)
 
 
 def _is_loopback(host: str) -> bool:

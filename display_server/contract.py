@@ -181,7 +181,14 @@ def command_scope(counter_id: str) -> str:
     return f"counter:{counter_id}"
 
 
-KIOSK_SCOPE: Final = "kiosk"
+KIOSK_SCOPE: Final = "kiosk"  # the hall's own issues (no door): settling a printed ticket
+
+
+def kiosk_scope(kiosk_id: str, address: str) -> str:
+    """Where a kiosk's request ids are unique: one kiosk at one address, so a request id seen
+    elsewhere never hands back another visitor's ticket (and its status link)."""
+    return f"kiosk:{kiosk_id}@{address}"
+
 
 # --- ticket numbers ----------------------------------------------------------------------
 

@@ -99,13 +99,20 @@ class Hall:
     # --- kiosk -------------------------------------------------------------------------
 
     async def issue(
-        self, service_id: str, *, priority: bool = False, request_id: str | None = None, pending: bool = False
+        self,
+        service_id: str,
+        *,
+        priority: bool = False,
+        request_id: str | None = None,
+        pending: bool = False,
+        scope: str = KIOSK_SCOPE,
     ) -> dict:
+        """Issue a ticket. SCOPE (contract.kiosk_scope) is where REQUEST_ID is unique."""
         service = self.config.service(service_id)
         if service is None:
             raise CommandError("unknown_service", f"no service {service_id!r}")
         async with self._lock:
-            if request_id and (earlier := await self.store.find_reply(KIOSK_SCOPE, request_id)):
+            if request_id and (earlier := await self.store.find_reply(scope, request_id)):
                 return earlier
             await self._roll_over_if_new_day()
             now = self.clock()
@@ -119,7 +126,7 @@ class Hall:
                 availability=open_now,
                 pending=pending,
             )
-            return await self._carry_out(decision, scope=KIOSK_SCOPE, request_id=request_id)
+            return await self._carry_out(decision, scope=scope, request_id=request_id)
 
     async def settle_pending(self, ticket_id: str, printed: bool) -> dict:
         """Second phase of a printed issue: confirm the ticket, or cancel it so no ghost waits."""

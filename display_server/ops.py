@@ -63,6 +63,7 @@ def _fsync(path: Path) -> None:
 )
 def backup(file: Path, data_dir: Path) -> None:
     """Copy the database to FILE, safely, even while the server runs."""
+    os.umask(0o077)  # the copy holds every ticket token: readable by its owner only
     source = data_dir / DB_NAME
     if not source.is_file():
         raise click.ClickException(f"no database at {source}")

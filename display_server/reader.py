@@ -18,6 +18,7 @@ from .config import Config, Counter, Screen
 from .config.model import Kiosk
 from .contract import Topic
 from .engine import Availability, Ticket
+from .engine import service_date as local_date
 from .hall import Hall
 from .hub import Hub, Subscriber
 from .store import Store
@@ -81,7 +82,11 @@ class Reader:
         return self._hall.state.tickets.get(ticket_id)
 
     async def find_ticket(self, token: str) -> Ticket | None:
-        """A ticket by its status token: today's from memory, an older one from the store."""
+        """A ticket by its status token: today's from memory, an older one from the store.
+
+        None once its service date is more than `security.ticket_days` days before the
+        hall's date: a slip found in a bin does not open a page forever.
+        """
         if not token or len(token) > MAX_TOKEN:
             return None
         given = token.encode()
@@ -89,7 +94,11 @@ class Reader:
         found = next(
             (t for t in self._hall.state.tickets.values() if hmac.compare_digest(t.token.encode(), given)), None
         )
-        return found or await self._store.ticket_by_token(token)
+        found = found or await self._store.ticket_by_token(token)
+        if found is None:
+            return None
+        today = local_date(self.now(), self.config.site.zone_info)
+        return found if (today - found.service_date).days <= self.config.security.ticket_days else None
 
     async def tickets_on(self, day: date) -> list[Ticket]:
         return await self._store.tickets_on(day)

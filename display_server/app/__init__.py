@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
@@ -27,10 +28,11 @@ from ..hub import Hub
 from ..print_desk import PrintDesk
 from ..reader import Reader
 from ..store import SqliteStore
-from . import api, client_script, counter_page, kiosk, pages, printers, visitor, ws_counter, ws_screen
+from . import api, auth, client_script, counter_page, kiosk, pages, printers, visitor, ws_counter, ws_screen
 from .config_watch import ConfigWatcher
 from .context import Context
 from .errors import error_response
+from .headers import SecurityHeaders
 from .security import RateLimiter
 from .templating import STATIC_DIR
 
@@ -95,10 +97,16 @@ def create_app(
         *kiosk.routes,
         *visitor.routes,
         *printers.routes,
+        *auth.routes,
         *counter_page.routes,
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={Exception: _internal_error})
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={Exception: _internal_error},
+    )
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:

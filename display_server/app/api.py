@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from ..contract import kiosk_scope
 from ..hall import CommandError
 from .auth import require_admin
 from .context import context
@@ -29,16 +30,26 @@ async def issue_ticket(request: Request) -> Response:
     if refusal := check_issue_rate(request):
         return refusal
     try:
-        reply = await context(request).hall.issue(body.service, priority=body.priority, request_id=body.request_id)
+        reply = await context(request).hall.issue(
+            body.service, priority=body.priority, request_id=body.request_id, scope=issue_scope(request, "api")
+        )
     except CommandError as exc:
         return error_response(exc.code, exc.message)
     return JSONResponse(reply["ticket"], status_code=201)
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def issue_scope(request: Request, kiosk_id: str) -> str:
+    """Request ids are unique per kiosk and address: a replay from elsewhere gets its own ticket."""
+    return kiosk_scope(kiosk_id, client_address(request))
+
+
 def check_issue_rate(request: Request) -> Response | None:
     """What every ticket-issuing door checks last: the address's rate."""
-    client = request.client.host if request.client else "unknown"
-    if not context(request).issue_limiter.allow(client):
+    if not context(request).issue_limiter.allow(client_address(request)):
         return error_response("rate_limited", "too many tickets from this address; wait a minute")
     return None
 

@@ -6,7 +6,6 @@ code or the reconnect policy: they all come from `display_server.contract`.
 
 from __future__ import annotations
 
-import json
 from functools import cache
 
 from starlette.requests import Request
@@ -14,11 +13,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import contract, indonesian
+from .templating import script_safe_json
 
 # Within a minute of a server upgrade, a reloaded page has the new contract.
 CACHE_CONTROL = "public, max-age=60"
-# Inside a script, `</script>` or `<!--` in a string would end or confuse the element.
-_SCRIPT_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
 def contract_for_pages() -> dict:
@@ -27,8 +25,7 @@ def contract_for_pages() -> dict:
 
 def script_assigning(name: str, value: object) -> str:
     """`window.NAME = <value as JSON>;`, safe to serve as a script or to inline in one."""
-    text = json.dumps(value, ensure_ascii=True, sort_keys=True)  # ASCII: no U+2028 line breaks either
-    return f"window.{name} = {text.translate(_SCRIPT_UNSAFE)};\n"
+    return f"window.{name} = {script_safe_json(value)};\n"
 
 
 @cache

@@ -1,63 +1,97 @@
-"""What screens report about themselves, so a silent or dark TV does not go unnoticed."""
+"""What screens report about themselves, so a silent or dark TV does not go unnoticed.
+
+Health is kept per connection: each connection reports for itself, its report leaves with
+it, and a screen is as healthy as its healthiest live connection. A connection that did not
+present the screen's `key` (when the config sets one) is counted and shown, never trusted:
+its reports cannot make a silent TV look online with sound.
+"""
 
 from __future__ import annotations
 
+import itertools
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+AUDIO_STATES = ("ok", "blocked", "off")  # best first; anything else is "unknown"
+
+
+def _audio_rank(audio: str) -> int:
+    return AUDIO_STATES.index(audio) if audio in AUDIO_STATES else len(AUDIO_STATES)
 
 
 @dataclass
-class ScreenReport:
-    connections: int = 0
-    last_seen: float | None = None  # wall-clock seconds
+class ScreenLink:
+    """One live connection of a screen, and what it said about itself."""
+
+    screen_id: str
+    trusted: bool
+    last_seen: float
+    serial: int
     audio: str = "unknown"  # ok | blocked | off | unknown
     user_agent: str = ""
-    detail: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Screen:
+    links: dict[int, ScreenLink] = field(default_factory=dict)
+    last_seen: float | None = None  # the last trusted sign of life, kept after its connection left
 
 
 class ScreenHealth:
-    def __init__(self, clock=time.time):
+    def __init__(self, clock: Callable[[], float] = time.time):
         self.clock = clock
-        self.reports: dict[str, ScreenReport] = {}
+        self._screens: dict[str, _Screen] = {}
+        self._serials = itertools.count(1)
 
-    def _report(self, screen_id: str) -> ScreenReport:
-        return self.reports.setdefault(screen_id, ScreenReport())
+    def connected(self, screen_id: str, *, trusted: bool = True) -> ScreenLink:
+        link = ScreenLink(screen_id, trusted, self.clock(), next(self._serials))
+        self._screens.setdefault(screen_id, _Screen()).links[link.serial] = link
+        self._touch(link)
+        return link
 
-    def connected(self, screen_id: str) -> None:
-        report = self._report(screen_id)
-        report.connections += 1
-        report.last_seen = self.clock()
+    def disconnected(self, link: ScreenLink) -> None:
+        self._touch(link)
+        screen = self._screens.get(link.screen_id)
+        if screen is not None:
+            screen.links.pop(link.serial, None)
 
-    def disconnected(self, screen_id: str) -> None:
-        report = self._report(screen_id)
-        report.connections = max(0, report.connections - 1)
-        report.last_seen = self.clock()
+    def seen(self, link: ScreenLink) -> None:
+        self._touch(link)
 
-    def seen(self, screen_id: str) -> None:
-        self._report(screen_id).last_seen = self.clock()
-
-    def report(self, screen_id: str, message: dict) -> None:
-        report = self._report(screen_id)
-        report.last_seen = self.clock()
+    def report(self, link: ScreenLink, message: dict) -> None:
+        """A connection's own status; ignored (beyond being seen) when the connection is not trusted."""
+        self._touch(link)
+        if not link.trusted:
+            return
         audio = message.get("audio")
-        if audio in ("ok", "blocked", "off"):
-            report.audio = audio
+        if audio in AUDIO_STATES:
+            link.audio = audio
         agent = message.get("user_agent")
         if isinstance(agent, str):
-            report.user_agent = agent[:200]
+            link.user_agent = agent[:200]
 
-    def view(self, screen_ids: list[str]) -> list[dict]:
+    def _touch(self, link: ScreenLink) -> None:
+        link.last_seen = self.clock()
+        if link.trusted:
+            self._screens.setdefault(link.screen_id, _Screen()).last_seen = link.last_seen
+
+    def view(self, screen_ids: Iterable[str]) -> list[dict]:
         rows = []
         for screen_id in screen_ids:
-            report = self.reports.get(screen_id, ScreenReport())
+            screen = self._screens.get(screen_id, _Screen())
+            live = list(screen.links.values())
+            trusted = [link for link in live if link.trusted]
+            best = min(trusted, key=lambda link: (_audio_rank(link.audio), -link.last_seen), default=None)
             rows.append(
                 {
                     "id": screen_id,
-                    "online": report.connections > 0,
-                    "connections": report.connections,
-                    "audio": report.audio,
-                    "last_seen": report.last_seen,
-                    "user_agent": report.user_agent,
+                    "online": best is not None,
+                    "connections": len(live),
+                    "unverified": len(live) - len(trusted),
+                    "audio": best.audio if best else "unknown",
+                    "last_seen": screen.last_seen,
+                    "user_agent": best.user_agent if best else "",
                 }
             )
         return rows

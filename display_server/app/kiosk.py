@@ -18,7 +18,7 @@ from ..config.model import Kiosk
 from ..engine import Status, Ticket
 from ..hall import CommandError
 from ..printing import describe
-from .api import check_issue_rate
+from .api import check_issue_rate, issue_scope
 from .context import Context, context
 from .errors import error_response
 from .requests import IssueRequest, read_model
@@ -78,7 +78,11 @@ async def kiosk_issue(request: Request) -> Response:
         return refusal
     try:
         reply = await ctx.hall.issue(
-            body.service, priority=body.priority, request_id=body.request_id, pending=kiosk.printer is not None
+            body.service,
+            priority=body.priority,
+            request_id=body.request_id,
+            pending=kiosk.printer is not None,
+            scope=issue_scope(request, kiosk.id),
         )
     except CommandError as exc:
         return error_response(exc.code, exc.message)

@@ -6,19 +6,20 @@ embedded, so the first paint needs no round trip; the WebSocket then keeps it li
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..config import Config, Screen
 from .api import admin_status
-from .auth import ADMIN_COOKIE, given_admin_token, is_admin
+from .auth import end_session, given_admin_token, is_admin, login_page, session_redirect
 from .context import context
+from .errors import error_response
+from .headers import page_headers
 from .templating import templates
 
 VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".ogv": "video/ogg", ".m4v": "video/mp4"}
@@ -46,13 +47,14 @@ async def screen_page(request: Request) -> Response:
     page = {
         "screen": screen,
         "site": config.site,
-        "snapshot_json": _script_json(ctx.reader.screen_snapshot(screen)),
-        "boot_json": _script_json(_boot(request, config, screen)),
+        "snapshot": ctx.reader.screen_snapshot(screen),
+        "boot": _boot(request, config, screen),
         "theme": screen.theme,
         "logo_url": logo_url(request, config, screen),
     }
-    response = templates.TemplateResponse(request, "screen.html", page)
-    response.headers["Cache-Control"] = "no-store"
+    # A hall's signage player may show the screen inside its own page: screens may be framed.
+    headers = {**page_headers(request.headers.get("host"), frame_ancestors=None), "Cache-Control": "no-store"}
+    response = templates.TemplateResponse(request, "screen.html", page, headers=headers)
     return response
 
 
@@ -67,11 +69,6 @@ def _boot(request: Request, config: Config, screen: Screen) -> dict:
         "tz_offset_minutes": int(offset.total_seconds() // 60) if offset else 0,
         "logo_url": logo_url(request, config, screen),
     }
-
-
-def _script_json(value: object) -> str:
-    """JSON safe to embed inside <script>: no '</' can close the tag early."""
-    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
 def unknown_screen(request: Request, config: Config) -> Response:
@@ -107,8 +104,8 @@ def media_playlist(request: Request, screen: Screen) -> list[dict]:
 
 
 def safe_child(folder: Path, name: str) -> Path | None:
-    """`folder/name` when it is a plain file directly inside `folder`; None for any escape."""
-    if not name or "/" in name or "\\" in name or name in (".", "..") or "\x00" in name:
+    """`folder/name` when it is a plain, visible file directly inside `folder`; None for any escape or dotfile."""
+    if not name or "/" in name or "\\" in name or name.startswith(".") or "\x00" in name:
         return None
     candidate = (folder / name).resolve()
     if candidate.parent != folder or not candidate.is_file():
@@ -164,15 +161,10 @@ async def logo_file(request: Request) -> Response:
 
 async def admin_screens(request: Request) -> Response:
     config = context(request).config
-    given = given_admin_token(request, cookie=True)
     if not is_admin(request, cookie=True):
-        page = {"site": config.site, "wrong": given is not None}
-        return templates.TemplateResponse(request, "admin_login.html", page, status_code=401)
-    if "token" in request.query_params:
-        # Keep the token in a cookie and drop it from the address bar (and from history).
-        redirect = RedirectResponse("/admin/screens", status_code=303)
-        redirect.set_cookie(ADMIN_COOKIE, given or "", httponly=True, samesite="strict", path="/admin")
-        return redirect
+        return login_page(request, "/admin/screens", wrong=given_admin_token(request, cookie=True) is not None)
+    if "token" in request.query_params:  # a bookmark's token: a session cookie instead, out of the address bar
+        return session_redirect(request, "/admin/screens")
     status = admin_status(request)
     page = {"site": config.site, "rows": _status_rows(config, status["screens"]), "config": status["config"]}
     response = templates.TemplateResponse(request, "admin_screens.html", page)
@@ -201,10 +193,25 @@ def _status_rows(config: Config, reports: list[dict]) -> list[dict]:
     return rows
 
 
+async def admin_screens_live(request: Request) -> Response:
+    """The status page's rows as JSON for its own script (static/admin.js): the page updates in place."""
+    if not is_admin(request, cookie=True):
+        return error_response("unauthorized", "sign in at /admin/screens")
+    config = context(request).config
+    status = admin_status(request)
+    rows = [
+        {
+            "id": row["screen"].id,
+            "wants_audio": row["screen"].audio,
+            **{key: row[key] for key in ("online", "connections", "audio", "audio_label", "last_seen", "user_agent")},
+        }
+        for row in _status_rows(config, status["screens"])
+    ]
+    return JSONResponse({"screens": rows, "config": status["config"]}, headers={"Cache-Control": "no-store"})
+
+
 async def admin_logout(request: Request) -> Response:
-    response = RedirectResponse("/admin/screens", status_code=303)
-    response.delete_cookie(ADMIN_COOKIE, path="/admin")
-    return response
+    return end_session(request, RedirectResponse("/admin/screens", status_code=303))
 
 
 routes = [
@@ -212,5 +219,6 @@ routes = [
     Route("/media/{screen_id}/{name}", media_file),
     Route("/logo/{screen_id}", logo_file),
     Route("/admin/screens", admin_screens),
+    Route("/admin/screens.json", admin_screens_live),
     Route("/admin/logout", admin_logout),
 ]

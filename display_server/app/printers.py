@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..printing import check_printer, describe
-from .auth import is_admin, require_admin
+from .auth import given_admin_token, is_admin, login_page, require_admin, session_redirect
 from .context import context
 from .templating import templates
 
@@ -44,9 +44,9 @@ async def printers_api(request: Request) -> Response:
 async def printers_page(request: Request) -> Response:
     config = context(request).config
     if not is_admin(request, cookie=True):
-        return templates.TemplateResponse(
-            request, "kiosk_printers.html", {"site": config.site, "rows": None}, status_code=401
-        )
+        return login_page(request, "/admin/printers", wrong=given_admin_token(request, cookie=True) is not None)
+    if "token" in request.query_params:  # a bookmark's token: a session cookie instead, out of the address bar
+        return session_redirect(request, "/admin/printers")
     status = await printers_status(request)
     for row in status["printers"]:
         if row["last_print"]:

@@ -8,7 +8,8 @@ if isinstance(body, Response):
 from __future__ import annotations
 
 import json
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
+from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from starlette.requests import Request
@@ -48,6 +49,13 @@ class CounterCommand(Body):
         return {k: v for k, v in (("service", self.service), ("number", self.number)) if v is not None}
 
 
+class AdminLogin(Body):
+    """`POST /admin/login`, a form: the admin token, and the admin page to go back to."""
+
+    token: str = Field(min_length=1, max_length=512)
+    next: Literal["/admin/screens", "/admin/printers"] = "/admin/screens"
+
+
 def first_problem(error: ValidationError) -> str:
     """One readable line for the first problem: `'priority': Input should be a valid boolean`."""
     problem = error.errors()[0]
@@ -85,6 +93,22 @@ async def read_model(request: Request, model: type[Model], **defaults: object) -
     if isinstance(body, Response):
         return body
     parsed = validate(model, {**{k: v for k, v in defaults.items() if v is not None}, **body})
+    if isinstance(parsed, str):
+        return error_response("bad_request", parsed)
+    return parsed
+
+
+async def read_form(request: Request, model: type[Model]) -> Model | Response:
+    """A urlencoded form body as MODEL (the first value of each field), or the refusal to send."""
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            return error_response("message_too_large", f"the body is limited to {MAX_BODY_BYTES} bytes")
+    fields: dict[str, str] = {}
+    for name, value in parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True):
+        fields.setdefault(name, value)
+    parsed = validate(model, fields)
     if isinstance(parsed, str):
         return error_response("bad_request", parsed)
     return parsed

@@ -9,7 +9,6 @@ WS   /ws/ticket/{token}  live status for that page
 from __future__ import annotations
 
 import io
-import json
 
 import segno
 from starlette.requests import Request
@@ -21,6 +20,7 @@ from ..contract import Close, error_message
 from ..printing import format_local_datetime
 from .connection import accept_from_allowed_origin, refuse, run_connection
 from .context import context
+from .headers import page_headers
 from .templating import templates
 
 
@@ -38,7 +38,6 @@ async def ticket_page(request: Request) -> Response:
     page = {
         "site": ctx.config.site,
         "ticket": public,
-        "initial": json.dumps(public, ensure_ascii=False),
         "token": ticket.token,
     }
     response = templates.TemplateResponse(request, "ticket.html", page)
@@ -63,7 +62,9 @@ async def slip_page(request: Request) -> Response:
         "qr_svg": segno.make(slip.status_url, error="m").svg_inline(scale=4, border=2),
         "autoprint": request.query_params.get("print") == "1",
     }
-    return templates.TemplateResponse(request, "ticket_slip.html", page)
+    # The kiosk prints the slip from a frame of its own page.
+    headers = page_headers(request.headers.get("host"), frame_ancestors="'self'")
+    return templates.TemplateResponse(request, "ticket_slip.html", page, headers=headers)
 
 
 async def ticket_qr(request: Request) -> Response:

@@ -1,7 +1,9 @@
 """`/ws/screen/{screen_id}`: public and read-only. A screen gets a snapshot, then its zone's events.
 
 Screens may send only `ping` (a heartbeat, answered with `pong`) and `status`
-(whether their audio is unlocked), which feed the admin status view.
+(whether their audio is unlocked), which feed the admin status view. When the config
+gives the screen a `key`, only a connection opened with `?key=<that key>` is trusted with
+its status; any other still gets the screen's events, and is shown as unverified.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from starlette.websockets import WebSocket
 from ..contract import Close, error_message
 from .connection import accept_from_allowed_origin, refuse, run_connection
 from .context import context
+from .security import tokens_equal
 
 
 async def screen_socket(websocket: WebSocket) -> None:
@@ -26,22 +29,23 @@ async def screen_socket(websocket: WebSocket) -> None:
         return
     health = ctx.screen_health
     subscriber = ctx.reader.follow_screen(screen)
-    health.connected(screen.id)
+    trusted = screen.key is None or tokens_equal(websocket.query_params.get("key"), screen.key)
+    link = health.connected(screen.id, trusted=trusted)
 
     async def handle(message: dict) -> dict | None:
         kind = message["type"]
         if kind == "ping":
-            health.seen(screen.id)
+            health.seen(link)
             return {"type": "pong"}
         if kind == "status":
-            health.report(screen.id, message)
+            health.report(link, message)
             return None
         return error_message("forbidden", "screens are read-only")
 
     try:
         await run_connection(websocket, subscriber, ctx.reader.unfollow, handle, security.max_message_bytes)
     finally:
-        health.disconnected(screen.id)
+        health.disconnected(link)
 
 
 async def zone_socket(websocket: WebSocket) -> None:

@@ -42,10 +42,13 @@ __all__ = [
     "demo_config_text",
     "load_config",
     "parse_config",
+    "uses_demo_tokens",
+    "weak_token_warnings",
 ]
 
 DEMO_CONFIG_NAME = "demo.toml"
 DEMO_TOKEN_PREFIX = "demo-"
+STRONG_TOKEN_LENGTH = 16
 
 
 class ConfigError(Exception):
@@ -85,6 +88,17 @@ def parse_config(text: str, source: str = "<config>") -> Config:
 def uses_demo_tokens(config: Config) -> bool:
     tokens = [config.security.admin_token] + [c.token for c in config.counters]
     return any(t.startswith(DEMO_TOKEN_PREFIX) for t in tokens)
+
+
+def weak_token_warnings(config: Config) -> list[str]:
+    """One line per non-demo token shorter than `STRONG_TOKEN_LENGTH` (demo tokens have their own warning)."""
+    named = [("security.admin_token", config.security.admin_token)]
+    named += [(f"counters.{i}.token", c.token) for i, c in enumerate(config.counters)]
+    return [
+        f"{path}: weak token ({len(token)} characters); use at least {STRONG_TOKEN_LENGTH} random characters"
+        for path, token in named
+        if len(token) < STRONG_TOKEN_LENGTH and not token.startswith(DEMO_TOKEN_PREFIX)
+    ]
 
 
 def _describe(exc: ValidationError) -> list[str]:

@@ -8,6 +8,7 @@ reported with the path of the field that causes it.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import date, time
 from functools import cached_property
@@ -173,6 +174,7 @@ class Screen(Section):
     services: list[Identifier] = []
     media_folder: str | None = None
     announce_max_age_seconds: int = Field(default=60, ge=0)
+    key: str | None = Field(default=None, min_length=1)  # the TV's URL carries ?key=; others' status is ignored
 
     _id = field_validator("id")(_check_identifier)
 
@@ -222,6 +224,25 @@ class Security(Section):
     allowed_origins: list[str] = []
     max_message_bytes: int = Field(default=4096, ge=256, le=1_048_576)
     issue_rate_per_minute: int = Field(default=30, ge=1)
+    # Sized for a hall: ~1,000 TVs and phones on WebSockets, plus page loads and headroom.
+    max_connections: int = Field(default=2000, ge=10, le=100_000)
+    max_websockets_per_address: int = Field(default=20, ge=1, le=100_000)
+    # Addresses or networks of the hall's reverse proxies: only their X-Forwarded-For is
+    # believed, and they are exempt from the per-address WebSocket cap.
+    trusted_proxies: list[str] = []
+    ticket_days: int = Field(default=7, ge=0, le=3660)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{value!r} is not an IP address or network (e.g. 192.168.1.10 or 10.0.0.0/24)"
+                ) from None
+        return values
 
 
 class Config(Section):

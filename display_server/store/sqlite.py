@@ -14,9 +14,11 @@ with its own connection: one crossing per command (docs/performance.md).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -50,6 +52,20 @@ _UPSERT_TICKET = (
 )
 
 
+def _make_owner_only(path: Path) -> None:
+    """The data folder 0700 when created here, the database and its journals 0600.
+
+    The database holds every ticket's token. SQLite creates `-wal` and `-shm` with the
+    database file's own mode, so creating that file 0600 before SQLite opens it covers them;
+    files left by an older version are tightened too.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            file.chmod(0o600)
+
+
 class SchemaTooNewError(RuntimeError):
     pass
 
@@ -62,7 +78,7 @@ class SqliteStore:
         self._writer: sqlite3.Connection | None = None  # used on the writer thread only
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _make_owner_only(self.path)
         self._db = await aiosqlite.connect(self.path, isolation_level=None)
         await self._db.execute("PRAGMA journal_mode=WAL")
         await self._db.execute("PRAGMA synchronous=FULL")

@@ -308,8 +308,15 @@
     return link;
   }
 
+  // The page's first-paint data: a <script type="application/json"> block, never inline script
+  // (the Content-Security-Policy forbids it).
+  function pageData(id) {
+    return JSON.parse(document.getElementById(id).textContent);
+  }
+
   window.Antrian = {
     contract: CONTRACT,
+    pageData: pageData,
     errorText: errorText,
     isFatal: isFatal,
     actionLabel: actionLabel,

@@ -192,7 +192,7 @@
 
   function showTicket(data, label) {
     var t = data.ticket;
-    $("t-number").innerHTML = t.number;
+    setText("t-number", t.number);
     setText("t-service", t.service.name);
     setText("t-agency", t.agency + (t.priority && label ? "\u00a0\u00b7 Prioritas: " + label : ""));
     $("t-ahead").innerHTML = String(t.ahead);

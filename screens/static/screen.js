@@ -12,7 +12,7 @@
   "use strict";
 
   var Antrian = window.Antrian;
-  var BOOT = window.ANTRIAN_BOOT;
+  var BOOT = Antrian.pageData("screen-boot");
   var FLASH_MS = 6000;
   var AUDIO_RETRIES = 3;
   var AUDIO_STALL_MS = 30000;
@@ -616,7 +616,10 @@
     }
   }
 
-  var connection = Antrian.connect("/ws/screen/" + encodeURIComponent(BOOT.screen_id), {
+  // The screen's `key` from the config rides on the TV's URL (/screen/{id}?key=...): only a
+  // connection that carries it is trusted with its status on the admin page.
+  var KEY = /(?:^|[?&])key=([^&#]*)/.exec(window.location.search);
+  var connection = Antrian.connect("/ws/screen/" + encodeURIComponent(BOOT.screen_id) + (KEY ? "?key=" + KEY[1] : ""), {
     onOpen: sendStatus,
     onMessage: receive,
     onResync: function (message) {
@@ -647,7 +650,7 @@
   function start() {
     announcer.init();
     state.heroId = undefined;  // first render: nothing to flash
-    applySnapshot(window.ANTRIAN_SNAPSHOT, false);
+    applySnapshot(Antrian.pageData("screen-snapshot"), false);
     state.heroId = state.calls[0] ? state.calls[0].id : null;
     $("badge").style.display = "none";
     if (BOOT.layout === "media") { media.start(BOOT.media); }

@@ -112,7 +112,7 @@
   });
 
   $("sound").onclick = unlockSound;
-  render(TICKET_INITIAL);
+  render(Antrian.pageData("ticket-initial"));
   setNet("Menyambung\u2026", "net");
   link.start();
 })();

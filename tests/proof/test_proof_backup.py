@@ -60,3 +60,9 @@ async def test_backup_while_the_server_takes_writes(server, tmp_path: Path) -> N
 def test_backup_without_a_database_fails_clearly(tmp_path: Path) -> None:
     result = run_backup(tmp_path / "copy.sqlite3", tmp_path / "nothing-here")
     assert result.returncode != 0 and "no database" in result.stderr
+
+
+def test_a_backup_is_readable_by_its_owner_only(server, tmp_path: Path) -> None:
+    target = tmp_path / "backups" / "antrian.sqlite3"
+    assert run_backup(target, server.data_dir).returncode == 0
+    assert target.stat().st_mode & 0o777 == 0o600

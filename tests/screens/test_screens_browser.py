@@ -20,7 +20,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    # wait_for_function evaluates a string, which the pages' CSP (no 'unsafe-eval') refuses;
+    # the CSP itself is proved in tests/proof/test_proof_headers.py.
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -27,10 +27,12 @@ def test_screen_page_renders_its_config_and_snapshot(server):
     html = response.text
     assert 'data-layout="standard"' in html
     assert "/static/screen.js" in html and "/static/screen.css" in html
-    boot = json.loads(re.search(r"window.ANTRIAN_BOOT = (.*);", html).group(1))
+    boot = json.loads(re.search(r'<script type="application/json" id="screen-boot">(.*?)</script>', html).group(1))
     assert boot["screen_id"] == "tv1"
     assert boot["tz_offset_minutes"] == 8 * 60  # Asia/Makassar, computed by the server
-    snapshot = json.loads(re.search(r"window.ANTRIAN_SNAPSHOT = (.*);", html).group(1))
+    snapshot = json.loads(
+        re.search(r'<script type="application/json" id="screen-snapshot">(.*?)</script>', html).group(1)
+    )
     assert snapshot["type"] == "snapshot" and snapshot["running_text"] == "Selamat datang di MPP Uji"
 
 
@@ -77,7 +79,7 @@ def test_media_of_a_screen_without_a_folder_is_404(server):
 
 def test_media_page_lists_the_playlist(server):
     html = httpx.get(f"{server.url}/screen/tv1-media").text
-    boot = json.loads(re.search(r"window.ANTRIAN_BOOT = (.*);", html).group(1))
+    boot = json.loads(re.search(r'<script type="application/json" id="screen-boot">(.*?)</script>', html).group(1))
     assert [m["kind"] for m in boot["media"]] == ["image", "video"]
     assert boot["media"][0]["url"] == "/media/tv1-media/01-info.png"
 

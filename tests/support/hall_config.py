@@ -118,3 +118,9 @@ def token_for(counter: str) -> str:
 
 
 test_config_text.__test__ = False  # a helper, not a test, despite its name
+
+
+def loopback_hall(config_text: str, connections: int = 5000) -> str:
+    """The config with its connection caps lifted: a load generator's clients share one address."""
+    caps = f"max_connections = {connections}\nmax_websockets_per_address = {connections}\n"
+    return config_text.replace("[security]\n", f"[security]\n{caps}", 1)

@@ -1,0 +1,275 @@
+"""Accessibility as a test: axe-core in Chromium on every page and layout, plus what axe cannot see.
+
+axe-core comes from the `axe-playwright-python` wheel (it ships `axe.min.js`): the test set-up
+installs it with the test extras, and nothing is fetched from the web at run time. The script is
+injected into each page through Playwright (`bypass_csp`, so a strict page policy does not block
+the injected copy). Any critical or serious violation fails.
+
+Beyond axe: every page has exactly one `h1`, the visitor's phone announces its status and the
+call through live regions (assertive for the call), the kiosk's error overlay is an alert, and
+the admin's screen status updates itself without `meta refresh`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.support.clients import CounterConnection
+from tests.support.hall_config import test_config_text, token_for
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.browser
+
+GENEROUS = 15_000  # ms: a loaded CI machine, never a timing assertion
+ADMIN_TOKEN = "admin-secret-token"
+BLOCKING = ("critical", "serious")
+
+TV = {"width": 1920, "height": 1080}
+PORTRAIT = {"width": 1080, "height": 1920}
+PHONE = {"width": 412, "height": 915}
+DESK = {"width": 1280, "height": 800}
+
+EXTRA_SCREENS = """
+[[screens]]
+id = "tv-media"
+zone = "lantai1"
+layout = "media"
+media_folder = "media"
+
+[[screens]]
+id = "tv-portrait"
+zone = "lantai2"
+layout = "standard"
+orientation = "portrait"
+"""
+
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + "  " + (n.failureSummary || "").split("\\n").join(" "))
+  }));
+}"""
+
+
+def axe_source() -> str:
+    try:
+        return (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+    except ModuleNotFoundError:
+        pytest.skip("axe-core is not installed (pip install the test extras: axe-playwright-python)")
+
+
+@dataclass
+class Hall:
+    server: ServerProcess
+    waiting_token: str
+    called_token: str
+
+
+def call_next(ws_url: str, counter: str) -> dict:
+    """A real counter, in its own thread: Playwright's sync API owns this thread's event loop."""
+    result: dict = {}
+
+    async def run() -> None:
+        async with CounterConnection(ws_url, counter) as connection:
+            result.update(await connection.send("call_next"))
+
+    thread = threading.Thread(target=lambda: asyncio.run(run()))
+    thread.start()
+    thread.join(30)
+    return result
+
+
+def issue_at_kiosk(url: str, service: str) -> str:
+    response = httpx.post(
+        f"{url}/api/kiosk/default/tickets", json={"service": service, "request_id": uuid.uuid4().hex}, timeout=30
+    )
+    response.raise_for_status()
+    return response.json()["status_url"].rsplit("/t/", 1)[1]
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
+    root: Path = tmp_path_factory.mktemp("a11y")
+    (root / "media").mkdir()
+    Image.new("RGB", (64, 36), "#12304f").save(root / "media" / "poster.png")
+    (root / "antrian.toml").write_text(test_config_text(counters=4, extra=EXTRA_SCREENS), encoding="utf-8")
+    server = ServerProcess(root / "antrian.toml", root / "data").start()
+    try:
+        called = issue_at_kiosk(server.url, "ktp")
+        assert call_next(server.ws_url, "loket-1").get("type") == "ack"
+        waiting = issue_at_kiosk(server.url, "jkn")
+        yield Hall(server, waiting_token=waiting, called_token=called)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def axe() -> str:
+    return axe_source()
+
+
+def settle_screen(page) -> None:
+    page.locator('body[data-connected="1"]').wait_for(timeout=GENEROUS)
+
+
+def settle_ticket(page) -> None:
+    page.locator("#net.ok").wait_for(timeout=GENEROUS)
+
+
+def settle_kiosk(page) -> None:
+    page.locator("#agency-list button").first.wait_for(timeout=GENEROUS)
+
+
+def settle_kiosk_ticket(page) -> None:
+    settle_kiosk(page)
+    page.locator("#agency-list button").first.click()
+    page.locator("#step-service.active button, #step-priority.active button").first.wait_for(timeout=GENEROUS)
+    if page.locator("#step-service.active").count():
+        page.locator("#step-service.active button").first.click()
+    page.locator("#step-priority.active button").first.wait_for(timeout=GENEROUS)
+    page.locator("#step-priority.active button").first.click()
+    page.locator("#step-ticket.active").wait_for(timeout=GENEROUS)
+
+
+def settle_counter_form(page) -> None:
+    page.locator("#token-form:not([hidden])").wait_for(timeout=GENEROUS)
+
+
+def settle_counter_desk(page) -> None:
+    settle_counter_form(page)
+    page.fill("#token-input", token_for("loket-3"))
+    page.click("#token-submit")
+    page.locator("#desk:not([hidden])").wait_for(timeout=GENEROUS)
+
+
+def sign_in_admin(page) -> None:
+    """Through a bookmark's `?token=`, which the server trades for a session cookie."""
+    page.goto(page.url.split("/admin/")[0] + f"/admin/screens?token={ADMIN_TOKEN}")
+    page.locator("#screen-status").wait_for(timeout=GENEROUS)
+
+
+def settle_admin_screens(page) -> None:
+    sign_in_admin(page)
+
+
+def settle_admin_printers(page) -> None:
+    sign_in_admin(page)
+    page.goto(page.url.split("/admin/")[0] + "/admin/printers")
+
+
+@dataclass(frozen=True)
+class PageCase:
+    name: str
+    path: str  # {waiting} and {called} stand for the tickets' tokens
+    viewport: dict
+    settle: Callable | None = None
+    status: int = 200
+
+
+PAGES = [
+    PageCase("screen-standard", "/screen/tv1", TV, settle_screen),
+    PageCase("screen-grid", "/screen/tv1-grid", TV, settle_screen),
+    PageCase("screen-media", "/screen/tv-media", TV, settle_screen),
+    PageCase("screen-portrait", "/screen/tv-portrait", PORTRAIT, settle_screen),
+    PageCase("kiosk", "/kiosk", PORTRAIT, settle_kiosk),
+    PageCase("kiosk-ticket", "/kiosk", PORTRAIT, settle_kiosk_ticket),
+    PageCase("ticket-waiting", "/t/{waiting}", PHONE, settle_ticket),
+    PageCase("ticket-called", "/t/{called}", PHONE, settle_ticket),
+    PageCase("slip", "/t/{waiting}/slip", PHONE),
+    PageCase("counter-sign-in", "/counter/loket-3", DESK, settle_counter_form),
+    PageCase("counter-desk", "/counter/loket-3", DESK, settle_counter_desk),
+    PageCase("admin-login", "/admin/screens", DESK, status=401),
+    PageCase("admin-screens", "/admin/screens", DESK, settle_admin_screens, status=401),
+    PageCase("admin-printers-login", "/admin/printers", DESK, status=401),
+    PageCase("admin-printers", "/admin/screens", DESK, settle_admin_printers, status=401),
+    PageCase("screen-404", "/screen/nope", TV, status=404),
+    PageCase("ticket-404", "/t/no-such-token", PHONE, status=404),
+    PageCase("kiosk-404", "/kiosk/nope", PORTRAIT, status=404),
+    PageCase("counter-404", "/counter/nope", DESK, status=404),
+]
+
+
+@pytest.fixture
+def open_page(browser, hall: Hall):
+    contexts = []
+
+    def open_(case: PageCase):
+        # bypass_csp: the injected axe script is inline; the page's own policy stays as served.
+        context = browser.new_context(viewport=case.viewport, bypass_csp=True)
+        contexts.append(context)
+        page = context.new_page()
+        path = case.path.format(waiting=hall.waiting_token, called=hall.called_token)
+        response = page.goto(hall.server.url + path)
+        assert response is not None and response.status == case.status, path
+        if case.settle:
+            case.settle(page)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.mark.parametrize("case", PAGES, ids=[c.name for c in PAGES])
+def test_no_serious_axe_violation_and_one_h1(case: PageCase, open_page, axe: str) -> None:
+    page = open_page(case)
+    page.add_script_tag(content=axe)
+    violations = page.evaluate(AXE_RUN)
+    problems = [
+        f"{v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"])
+        for v in violations
+        if v["impact"] in BLOCKING
+    ]
+    headings = page.locator("h1").count()
+    if headings != 1:
+        problems.append(f"{headings} h1 elements: a page has exactly one")
+    assert problems == [], f"{case.name}:\n" + "\n".join(problems)
+
+
+def test_kiosk_allows_zoom(open_page) -> None:
+    page = open_page(PageCase("kiosk", "/kiosk", PORTRAIT, settle_kiosk))
+    viewport = page.locator('meta[name="viewport"]').get_attribute("content") or ""
+    assert "user-scalable=no" not in viewport.replace(" ", "")
+    assert "maximum-scale=1" not in viewport.replace(" ", "")
+
+
+def test_kiosk_error_overlay_is_an_alert(open_page) -> None:
+    page = open_page(PageCase("kiosk", "/kiosk", PORTRAIT, settle_kiosk))
+    assert page.locator("#alert").get_attribute("role") == "alert"
+
+
+def test_phone_announces_status_politely_and_the_call_assertively(open_page) -> None:
+    page = open_page(PageCase("ticket-called", "/t/{called}", PHONE, settle_ticket))
+    assert page.locator("#status").get_attribute("aria-live") == "polite"
+    assert page.locator('[aria-live="assertive"] #called').is_visible()
+    # The assertive region is on the page, always displayed, from the first paint of a waiting
+    # ticket: a screen reader speaks what is added to a live region it already knows, not a
+    # region that appears.
+    waiting = open_page(PageCase("ticket-waiting", "/t/{waiting}", PHONE, settle_ticket))
+    region = waiting.locator('[aria-live="assertive"]:has(#called)')
+    assert region.count() == 1
+    assert region.evaluate("node => getComputedStyle(node).display") != "none"
+    assert not waiting.locator("#called").is_visible()
+
+
+def test_admin_screens_update_live_without_meta_refresh(open_page, hall: Hall) -> None:
+    page = open_page(PageCase("admin-screens", "/admin/screens", DESK, settle_admin_screens, status=401))
+    assert page.locator('meta[http-equiv="refresh" i]').count() == 0
+    row = page.locator('#screen-status tr[data-screen="tv2"]')
+    assert row.get_attribute("data-online") == "0"
+    tv = page.context.new_page()  # the same context: a TV opened in another tab comes online
+    tv.goto(hall.server.url + "/screen/tv2")
+    settle_screen(tv)
+    page.locator('#screen-status tr[data-screen="tv2"][data-online="1"]').wait_for(timeout=GENEROUS)
+    tv.close()
