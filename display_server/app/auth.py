@@ -85,3 +85,13 @@ def login_page(request: Request, next_page: str, *, wrong: bool) -> Response:
 
 
 routes = [Route("/admin/login", admin_login, methods=["POST"])]
+
+
+def admin_page_gate(request: Request, page: str) -> Response | None:
+    """None when the request may see the admin PAGE; else the sign-in page, or the redirect that
+    trades a bookmark's `?token=` for a session cookie and drops it from the address bar."""
+    if not is_admin(request, cookie=True):
+        return login_page(request, page, wrong=given_admin_token(request, cookie=True) is not None)
+    if "token" in request.query_params:
+        return session_redirect(request, page)
+    return None

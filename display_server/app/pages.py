@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from ..config import Config, Screen
 from .api import admin_status
-from .auth import end_session, given_admin_token, is_admin, login_page, session_redirect
+from .auth import admin_page_gate, end_session, is_admin
 from .context import context
 from .errors import error_response
 from .headers import page_headers
@@ -161,10 +161,8 @@ async def logo_file(request: Request) -> Response:
 
 async def admin_screens(request: Request) -> Response:
     config = context(request).config
-    if not is_admin(request, cookie=True):
-        return login_page(request, "/admin/screens", wrong=given_admin_token(request, cookie=True) is not None)
-    if "token" in request.query_params:  # a bookmark's token: a session cookie instead, out of the address bar
-        return session_redirect(request, "/admin/screens")
+    if refusal := admin_page_gate(request, "/admin/screens"):
+        return refusal
     status = admin_status(request)
     page = {"site": config.site, "rows": _status_rows(config, status["screens"]), "config": status["config"]}
     response = templates.TemplateResponse(request, "admin_screens.html", page)

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..printing import check_printer, describe
-from .auth import given_admin_token, is_admin, login_page, require_admin, session_redirect
+from .auth import admin_page_gate, require_admin
 from .context import context
 from .templating import templates
 
@@ -43,10 +43,8 @@ async def printers_api(request: Request) -> Response:
 
 async def printers_page(request: Request) -> Response:
     config = context(request).config
-    if not is_admin(request, cookie=True):
-        return login_page(request, "/admin/printers", wrong=given_admin_token(request, cookie=True) is not None)
-    if "token" in request.query_params:  # a bookmark's token: a session cookie instead, out of the address bar
-        return session_redirect(request, "/admin/printers")
+    if refusal := admin_page_gate(request, "/admin/printers"):
+        return refusal
     status = await printers_status(request)
     for row in status["printers"]:
         if row["last_print"]:

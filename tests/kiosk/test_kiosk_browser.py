@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
-
 import httpx
 import pytest
 
-from tests.support.clients import CounterConnection
+from tests.support.clients import call_next_in_thread
 from tests.support.screenshots import screenshot_folder
 
 GENEROUS = 15_000  # ms: a slow CI machine is not a failure; nothing here asserts timing
@@ -16,20 +13,6 @@ GENEROUS = 15_000  # ms: a slow CI machine is not a failure; nothing here assert
 
 def shot(page, name: str) -> None:
     page.screenshot(path=str(screenshot_folder() / name))
-
-
-def call_next(ws_url: str, counter: str) -> dict:
-    """A real counter client, run in its own thread: Playwright's sync API owns this thread's loop."""
-    result: dict = {}
-
-    async def run() -> None:
-        async with CounterConnection(ws_url, counter) as connection:
-            result.update(await connection.send("call_next"))
-
-    thread = threading.Thread(target=lambda: asyncio.run(run()))
-    thread.start()
-    thread.join(30)
-    return result
 
 
 def busy_hall(url: str) -> None:
@@ -82,10 +65,10 @@ def test_take_a_ticket_then_follow_it_on_a_phone_until_called(browser, kiosk_ser
     shot(phone, "phone-waiting.png")
 
     for expected in ("A-001", "A-002"):
-        assert call_next(kiosk_server.ws_url, "loket-1")["ticket"]["number"] == expected
+        assert call_next_in_thread(kiosk_server.ws_url, "loket-1")["ticket"]["number"] == expected
     phone.wait_for_function("document.getElementById('ahead').textContent === '1'", timeout=GENEROUS)
-    assert call_next(kiosk_server.ws_url, "loket-3")["ticket"]["number"] == "A-003"
-    assert call_next(kiosk_server.ws_url, "loket-1")["ticket"]["number"] == "A-004"
+    assert call_next_in_thread(kiosk_server.ws_url, "loket-3")["ticket"]["number"] == "A-003"
+    assert call_next_in_thread(kiosk_server.ws_url, "loket-1")["ticket"]["number"] == "A-004"
     phone.get_by_text("Silakan menuju Loket 1").wait_for(timeout=GENEROUS)
     assert phone.locator("#status").inner_text() == "Dipanggil"
     shot(phone, "phone-called.png")

@@ -12,8 +12,6 @@ the admin's screen status updates itself without `meta refresh`.
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,7 +22,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.support.clients import CounterConnection
+from tests.support.clients import call_next_in_thread
 from tests.support.hall_config import test_config_text, token_for
 from tests.support.server import ServerProcess
 
@@ -76,20 +74,6 @@ class Hall:
     called_token: str
 
 
-def call_next(ws_url: str, counter: str) -> dict:
-    """A real counter, in its own thread: Playwright's sync API owns this thread's event loop."""
-    result: dict = {}
-
-    async def run() -> None:
-        async with CounterConnection(ws_url, counter) as connection:
-            result.update(await connection.send("call_next"))
-
-    thread = threading.Thread(target=lambda: asyncio.run(run()))
-    thread.start()
-    thread.join(30)
-    return result
-
-
 def issue_at_kiosk(url: str, service: str) -> str:
     response = httpx.post(
         f"{url}/api/kiosk/default/tickets", json={"service": service, "request_id": uuid.uuid4().hex}, timeout=30
@@ -107,7 +91,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
     server = ServerProcess(root / "antrian.toml", root / "data").start()
     try:
         called = issue_at_kiosk(server.url, "ktp")
-        assert call_next(server.ws_url, "loket-1").get("type") == "ack"
+        assert call_next_in_thread(server.ws_url, "loket-1").get("type") == "ack"
         waiting = issue_at_kiosk(server.url, "jkn")
         yield Hall(server, waiting_token=waiting, called_token=called)
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import uuid
 
 import httpx
@@ -79,3 +80,18 @@ class ScreenConnection:
         except TimeoutError:
             return True
         return False
+
+
+def call_next_in_thread(ws_url: str, counter: str) -> dict:
+    """`call_next` from a real counter client in its own thread, for tests that drive a page
+    with Playwright's sync API (which owns the test thread's event loop); the ack."""
+    result: dict = {}
+
+    async def run() -> None:
+        async with CounterConnection(ws_url, counter) as connection:
+            result.update(await connection.send("call_next"))
+
+    thread = threading.Thread(target=lambda: asyncio.run(run()))
+    thread.start()
+    thread.join(30)
+    return result
