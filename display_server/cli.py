@@ -24,7 +24,7 @@ from .config import (
     uses_demo_tokens,
     weak_token_warnings,
 )
-from .ops import backup
+from .ops import backup, data_dir_option
 
 log = logging.getLogger("antrian")
 
@@ -57,14 +57,7 @@ def load_or_exit(path: Path | None) -> Config:
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for the whole LAN)."
 )
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option(
-    "--data",
-    "data_dir",
-    default="antrian-data",
-    show_default=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Folder for the database and the audio cache.",
-)
+@data_dir_option
 def serve(config_path: Path | None, host: str, port: int, data_dir: Path) -> None:
     """Run the server."""
     import uvicorn

@@ -51,16 +51,20 @@ def _fsync(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-@click.command()
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
+# The server's data folder, as `antrian serve` and `antrian backup` both take it.
+data_dir_option = click.option(
     "--data",
     "data_dir",
     default="antrian-data",
     show_default=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="The server's data folder.",
+    help="Folder for the database and the audio cache.",
 )
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@data_dir_option
 def backup(file: Path, data_dir: Path) -> None:
     """Copy the database to FILE, safely, even while the server runs."""
     os.umask(0o077)  # the copy holds every ticket token: readable by its owner only
