@@ -23,7 +23,7 @@ import logging
 import secrets
 from collections import deque
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from . import engine, views
 from .announce import Announcer, prewarm_plan, spoken_call
@@ -63,7 +63,7 @@ class Hall:
         self.announcer = announcer
         self.clock = clock  # the one clock: doors and views get the time from here
         self._lock = asyncio.Lock()
-        self.state = QueueState(self._today())
+        self.state = QueueState(self.today())
         self.recent_calls: dict[str, deque[dict]] = {}
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -71,7 +71,7 @@ class Hall:
     async def start(self) -> None:
         self.hub.seq = max(self.hub.seq, await self.store.last_seq())
         await self.store.forget_replies_before(self.clock() - REPLIES_KEPT)
-        await self._load_day(self._today())
+        await self._load_day(self.today())
         self._prewarm()
 
     async def _load_day(self, day) -> None:
@@ -83,12 +83,13 @@ class Hall:
         log.info("loaded %d tickets for %s", len(tickets), day)
 
     async def _roll_over_if_new_day(self) -> None:
-        today = self._today()
+        today = self.today()
         if today != self.state.service_date:
             log.info("new service date %s: starting a fresh queue", today)
             await self._load_day(today)
 
-    def _today(self):
+    def today(self) -> date:
+        """The hall's service date now: its local date, not UTC's."""
         return engine.service_date(self.clock(), self.config.site.zone_info)
 
     def reload(self, config: Config) -> None:

@@ -18,7 +18,6 @@ from .config import Config, Counter, Screen
 from .config.model import Kiosk
 from .contract import Topic
 from .engine import Availability, Ticket
-from .engine import service_date as local_date
 from .hall import Hall
 from .hub import Hub, Subscriber
 from .store import Store
@@ -97,8 +96,7 @@ class Reader:
         found = found or await self._store.ticket_by_token(token)
         if found is None:
             return None
-        today = local_date(self.now(), self.config.site.zone_info)
-        return found if (today - found.service_date).days <= self.config.security.ticket_days else None
+        return found if (self._hall.today() - found.service_date).days <= self.config.security.ticket_days else None
 
     async def tickets_on(self, day: date) -> list[Ticket]:
         return await self._store.tickets_on(day)

@@ -84,9 +84,6 @@ def login_page(request: Request, next_page: str, *, wrong: bool) -> Response:
     return response
 
 
-routes = [Route("/admin/login", admin_login, methods=["POST"])]
-
-
 def admin_page_gate(request: Request, page: str) -> Response | None:
     """None when the request may see the admin PAGE; else the sign-in page, or the redirect that
     trades a bookmark's `?token=` for a session cookie and drops it from the address bar."""
@@ -95,3 +92,6 @@ def admin_page_gate(request: Request, page: str) -> Response | None:
     if "token" in request.query_params:
         return session_redirect(request, page)
     return None
+
+
+routes = [Route("/admin/login", admin_login, methods=["POST"])]

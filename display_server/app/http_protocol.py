@@ -34,10 +34,13 @@ HEADER_SECONDS = 10.0
 BODY_SECONDS = 10.0  # the server's bodies are small JSON: a phone on poor Wi-Fi needs well under a second
 _HEADERS = "headers"
 
-_FULL = (
-    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\nretry-after: 5\r\n"
-    b"connection: close\r\ncontent-length: 23\r\n\r\nServer busy, try again\n"
-)
+
+def _busy(reason: bytes) -> bytes:
+    """A complete 503 response, written straight to the socket before it is closed."""
+    return (
+        b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\nretry-after: 5\r\n"
+        b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(reason), reason)
+    )
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,7 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_made(transport)
         if len(self.connections) > self.limits.max_connections:
             log.warning("refusing %s: %d connections open (max_connections)", self.client, len(self.connections) - 1)
-            transport.write(_FULL)
-            transport.close()
+            self._refuse(b"Server busy, try again\n")
             return
         self._arm(_HEADERS, HEADER_SECONDS)
 
@@ -104,7 +106,7 @@ class GuardedH11Protocol(H11Protocol):
                 "refusing a WebSocket from %s: %d open from that address (max_websockets_per_address)", host, cap
             )
             self._disarm()
-            self._send_503()
+            self._refuse(b"Too many connections from this address\n")
             return
         super().handle_websocket_upgrade(event)
 
@@ -115,15 +117,8 @@ class GuardedH11Protocol(H11Protocol):
             if not isinstance(c, H11Protocol) and (getattr(c, "client", None) or ("",))[0] == host
         )
 
-    def _send_503(self) -> None:
-        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"retry-after", b"5"), (b"connection", b"close")]
-        body = b"Too many connections from this address\n"
-        try:
-            self.transport.write(self.conn.send(h11.Response(status_code=503, headers=headers)) or b"")
-            self.transport.write(self.conn.send(h11.Data(data=body)) or b"")
-            self.transport.write(self.conn.send(h11.EndOfMessage()) or b"")
-        except h11.LocalProtocolError:
-            pass  # the refusal is the close itself
+    def _refuse(self, reason: bytes) -> None:
+        self.transport.write(_busy(reason))
         self.transport.close()
 
     def _waiting_for_headers(self) -> bool:
