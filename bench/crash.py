@@ -13,6 +13,8 @@ same data folder. Afterwards the clients' own records are checked against the st
 - no ticket is called by two counters;
 - every retried request acted once (same request id -> same ticket; tickets in the store
   are never more than the distinct request ids sent);
+- every sign-in, pause, opening and closing acknowledged is in the journal once, and each
+  counter's stored desk (state, reason, officer) is what its last acknowledged command left;
 - every screen is back in sync by itself after each restart: its first snapshot's calls
   equal the store's latest calls of its zone at the snapshot's `seq` (time measured), within
   3 s of the server being ready. Most up-times are shorter than that (0.5-1.5 s), and a
@@ -45,6 +47,7 @@ import websockets
 from display_server.contract import kiosk_scope
 from tests.support.hall_config import loopback_hall, test_config_text, token_for
 from tests.support.server import ServerProcess
+from tests.support.staff import ROSTER, SECRETS, set_pins
 
 ADMIN_TOKEN = "admin-secret-token"
 ISSUE_SERVICES = ("ktp", "kk", "jkn")  # "kuota" is capped at 2 a day: left out on purpose
@@ -55,6 +58,8 @@ REPLY_TIMEOUT = 5.0
 BACKOFF_START, BACKOFF_CAP = 0.05, 0.5
 RESYNC_REQUIREMENT = 3.0
 KIOSKS_SCOPE = kiosk_scope("api", "127.0.0.1")  # every bench kiosk posts /api/tickets from loopback
+DESK_OFFICERS = {"loket-1": "budi", "loket-3": "ani"}  # each signs in, pauses, closes... at their counter
+DESK_KINDS = ("signed_in", "signed_out", "paused", "opened", "closed")
 
 
 @dataclass
@@ -95,6 +100,10 @@ class Records:
     issue_refusals: list[str] = field(default_factory=list)
     command_ids: dict[str, str] = field(default_factory=dict)  # request id -> action
     command_acks: dict[str, dict] = field(default_factory=dict)  # request id -> ack
+    messages: dict[str, dict] = field(default_factory=dict)  # request id -> the command as sent
+    desk_ids: set[str] = field(default_factory=set)
+    desk_acks: dict[str, dict] = field(default_factory=dict)  # request id -> ack, in the order acked
+    desk_pending: dict[str, str] = field(default_factory=dict)  # counter -> a desk command never answered
     command_mismatches: list[str] = field(default_factory=list)
     snapshots: list[Snapshot] = field(default_factory=list)
     chain_breaks: list[str] = field(default_factory=list)
@@ -205,24 +214,25 @@ class ResilientCounter:
                 action = "recall" if self.rng.random() < 0.15 else "call_next"
                 request_id = f"{self.counter}-{uuid.uuid4().hex}"
                 self.records.command_ids[request_id] = action
-                reply = await self._send_until_answered(action, request_id, window)
+                reply = await self._send_until_answered({"type": action, "id": request_id}, window)
                 if reply is not None and reply.get("type") == "ack":
                     self.records.command_acks[request_id] = reply
                     self.last_ack = reply
                     await asyncio.sleep(pace * self.rng.random() * 2)
                 else:
-                    await asyncio.sleep(pace * 4)  # queue empty or nothing to recall: wait a little
+                    await asyncio.sleep(pace * 4)  # queue empty, nothing to recall or paused: wait a little
         finally:
             await self._close()
 
-    async def _send_until_answered(self, action: str, request_id: str, window: Window) -> dict | None:
+    async def _send_until_answered(self, message: dict, window: Window) -> dict | None:
+        self.records.messages[message["id"]] = message
         backoff = Backoff(self.rng)
         while window.open():
             try:
                 if self.socket is None:
                     await self._connect()
                     backoff.reset()
-                return await self._exchange({"type": action, "id": request_id})
+                return await self._exchange(message)
             except (TimeoutError, OSError, websockets.WebSocketException):
                 self.records.retries += 1
                 await self._close()
@@ -242,7 +252,7 @@ class ResilientCounter:
         if self.last_ack is None:
             return
         request_id = self.last_ack["id"]
-        again = await self._exchange({"type": self.records.command_ids[request_id], "id": request_id})
+        again = await self._exchange(self.records.messages[request_id])
         if again != self.last_ack:
             self.records.command_mismatches.append(f"{request_id}: {self.last_ack} then {again}")
 
@@ -260,6 +270,42 @@ class ResilientCounter:
             except Exception:  # the server may be gone mid-close; nothing to keep
                 pass
             self.socket = None
+
+
+class DeskKeeper(ResilientCounter):
+    """An officer at a counter: signs in, pauses, resumes, closes, opens, signs out, over and over,
+    resending each command with the same id until it is answered (the PIN goes with each resend)."""
+
+    def steps(self) -> list[dict]:
+        officer = DESK_OFFICERS[self.counter]
+        return [
+            {"type": "sign_in", "officer": officer, "pin": SECRETS[officer]},
+            {"type": "pause", "reason": self.rng.choice(["Istirahat", "Salat", "Rapat"])},
+            {"type": "open"},
+            {"type": "close"},
+            {"type": "open"},
+            {"type": "sign_out"},
+        ]
+
+    async def run(self, window: Window, pace: float) -> None:
+        try:
+            while window.open():
+                for step in self.steps():
+                    if not window.open():
+                        return
+                    request_id = f"{self.counter}-desk-{uuid.uuid4().hex}"
+                    self.records.desk_ids.add(request_id)
+                    self.records.desk_pending[self.counter] = request_id
+                    reply = await self._send_until_answered({**step, "id": request_id}, window)
+                    if reply is None:
+                        return
+                    del self.records.desk_pending[self.counter]
+                    if reply.get("type") == "ack":
+                        self.records.desk_acks[request_id] = reply
+                        self.last_ack = reply
+                    await asyncio.sleep(pace * 4)
+        finally:
+            await self._close()
 
 
 async def screen(ws_url: str, screen_id: str, records: Records, window: Window, rng: random.Random) -> None:
@@ -334,6 +380,9 @@ async def drive(server: ServerProcess, settings: Settings) -> Records:
     for i in range(1, settings.counters + 1):
         counter = ResilientCounter(server.ws_url, f"loket-{i}", records, random.Random(rng.random()))
         tasks.append(asyncio.create_task(counter.run(window, settings.pace)))
+    for counter_id in DESK_OFFICERS:
+        keeper = DeskKeeper(server.ws_url, counter_id, records, random.Random(rng.random()))
+        tasks.append(asyncio.create_task(keeper.run(window, settings.pace)))
     tasks += [
         asyncio.create_task(screen(server.ws_url, s, records, window, random.Random(rng.random()))) for s in SCREENS
     ]
@@ -345,6 +394,42 @@ async def drive(server: ServerProcess, settings: Settings) -> Records:
         for task in tasks:
             task.cancel()
     return records
+
+
+def read_desks(db_path: Path) -> tuple[dict[str, dict], int]:
+    """The stored desks by counter, and how many desk events the journal holds."""
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
+        db.row_factory = sqlite3.Row
+        desks = {r["counter"]: dict(r) for r in db.execute("SELECT * FROM desks")}
+        marks = ", ".join("?" for _ in DESK_KINDS)
+        (events,) = db.execute(f"SELECT COUNT(*) FROM events WHERE kind IN ({marks})", DESK_KINDS).fetchone()
+    return desks, events
+
+
+def check_desks(records: Records, desks: dict[str, dict], desk_events: int, replies: dict) -> list[str]:
+    problems = []
+    desk_replies = {rid: r for (scope, rid), r in replies.items() if scope.startswith("counter:") and "ticket" not in r}
+    for request_id, ack in records.desk_acks.items():
+        stored = desk_replies.get(request_id)
+        if stored is None or stored["counter"] != ack["counter"]:
+            problems.append(f"acknowledged desk command lost or changed: {request_id}")
+    if desk_events != len(desk_replies):
+        problems.append(f"{desk_events} desk events but {len(desk_replies)} desk commands acted")
+    if set(desk_replies) - records.desk_ids:
+        problems.append("the store has desk replies for request ids never sent")
+    for counter_id in DESK_OFFICERS:
+        acked = [a for a in records.desk_acks.values() if a["counter"]["id"] == counter_id]
+        if counter_id in records.desk_pending or not acked:
+            continue  # the last command was never answered: it may or may not have acted
+        last, stored = acked[-1]["counter"], desks.get(counter_id, {})
+        officer = last["officer"]["id"] if last["officer"] else None
+        if (stored.get("state"), stored.get("reason"), stored.get("officer")) != (
+            last["state"],
+            last["reason"],
+            officer,
+        ):
+            problems.append(f"{counter_id}'s stored desk {stored} is not what its last ack said: {last}")
+    return problems
 
 
 def read_store(db_path: Path) -> tuple[list[dict], list[dict], dict[tuple[str, str], dict]]:
@@ -423,7 +508,7 @@ def _check_calls(records: Records, tickets: list[dict], events: list[dict], repl
             problems.append(f"acknowledged call lost: {request_id} -> {ack['ticket']['id']}")
         if (f"counter:{counter}", request_id) not in replies:
             problems.append(f"acknowledged command has no stored reply: {request_id}")
-    acted = sum(1 for (scope, rid) in replies if scope.startswith("counter:"))
+    acted = sum(1 for (scope, _), reply in replies.items() if scope.startswith("counter:") and "ticket" in reply)
     if acted != len(events):
         problems.append(f"{len(events)} call/recall events but {acted} counter commands acted")
     if acted > len(records.command_ids):
@@ -475,6 +560,8 @@ def figures(
         "tickets_in_store": len(tickets),
         "command_requests": len(records.command_ids),
         "command_acks": len(records.command_acks),
+        "desk_requests": len(records.desk_ids),
+        "desk_acks": len(records.desk_acks),
         "call_events": len(events),
         "client_retries": records.retries,
         "snapshots": len(records.snapshots),
@@ -505,7 +592,8 @@ def run(settings: Settings) -> Report:
     workdir = settings.workdir or Path(tempfile.mkdtemp(prefix="antrian-crash-"))
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "antrian.toml"
-    config.write_text(loopback_hall(test_config_text(counters=settings.counters)), encoding="utf-8")
+    config.write_text(loopback_hall(test_config_text(counters=settings.counters, extra=ROSTER)), encoding="utf-8")
+    set_pins(config, workdir / "data", {officer: SECRETS[officer] for officer in DESK_OFFICERS.values()})
     server = ServerProcess(config, workdir / "data").start()
     started = time.monotonic()
     try:
@@ -517,6 +605,7 @@ def run(settings: Settings) -> Report:
         for ticket in tickets:
             tickets_by_day[ticket["service_date"]] = tickets_by_day.get(ticket["service_date"], 0) + 1
         problems = check(records, tickets, events, replies)
+        problems += check_desks(records, *read_desks(workdir / "data" / "antrian.sqlite3"), replies)
         for day, count in tickets_by_day.items():
             if admin_ticket_count(server, day) != count:
                 problems.append(f"admin API lists a different number of tickets for {day}")

@@ -1,5 +1,10 @@
 """The counter's desktop window (Tkinter).
 
+Above the calling buttons: who serves here (a sign-in box with the officer id and a masked
+PIN, or the officer's name and Keluar) and the counter's state (Jeda with a reason picked
+from the hall's list, Lanjutkan or Buka Loket, Tutup Loket). While calls are not allowed
+the calling buttons are greyed out with the reason, as the protocol answers it.
+
 The session runs in a background thread; its callbacks only put views and events on a
 queue, and the Tk thread drains that queue with `after`, because Tk must only be touched
 from the thread that created it.
@@ -13,12 +18,25 @@ from collections.abc import Callable
 from dataclasses import replace
 from tkinter import simpledialog
 
-from display_server.contract import ACTION_LABELS, Action
+from display_server.contract import ACTION_LABELS, DESK_ACTIONS, DESK_STATE_LABELS, Action, DeskState
 
-from .protocol import Event, Fatal, Link, Reply, View
+from .protocol import Desk, Event, Fatal, Link, Reply, View
 from .rules import PressGuard, needs_skip_instead, typed_number
 from .session import CounterSession, SessionThread
-from .texts import BAD_NUMBER, RECALL_LIMIT, ack_text, detail_text, error_text, link_text
+from .texts import (
+    BAD_NUMBER,
+    OFFICER_ID,
+    PICK_REASON,
+    PIN,
+    RECALL_LIMIT,
+    RESUME,
+    ack_text,
+    desk_text,
+    detail_text,
+    error_text,
+    link_text,
+    officer_text,
+)
 from .tokens import outbox_path, store_token
 
 POLL_MS = 30
@@ -27,6 +45,7 @@ FOREGROUND = "#f2f5f8"
 MUTED = "#93a1b0"
 LINK_COLOURS = {Link.ONLINE: "#3ecf6e", Link.FAILED: "#ff5c5c"}
 WARN = "#ffb347"
+DESK_COLOURS = {DeskState.OPEN: "#3ecf6e", DeskState.PAUSED: WARN, DeskState.CLOSED: "#ff5c5c"}
 
 # Every action has function keys, letters and keypad keys (with NumLock on and off), so a
 # cheap USB keypad or a foot switch sending KP_Enter works as well as the keyboard.
@@ -37,6 +56,12 @@ SHORTCUTS: dict[Action, tuple[str, ...]] = {
     Action.FINISH: ("F4", "s", "S", "KP_Decimal", "KP_Delete", "KP_4", "KP_Left"),
     Action.TRANSFER: ("F5", "a", "A", "KP_Divide", "KP_5", "KP_Begin"),
     Action.CALL: ("F6", "p", "P", "KP_Multiply", "KP_6", "KP_Right"),
+    # the desk: function keys only (letters and digits are typed into the sign-in box)
+    Action.SIGN_IN: ("F7",),
+    Action.SIGN_OUT: ("F8",),
+    Action.PAUSE: ("F9",),
+    Action.OPEN: ("F10",),
+    Action.CLOSE: ("F11",),
 }
 HINTS: dict[Action, str] = {
     Action.CALL_NEXT: "Enter / F1",
@@ -45,7 +70,13 @@ HINTS: dict[Action, str] = {
     Action.FINISH: "F4 / ,",
     Action.TRANSFER: "F5 / ÷",
     Action.CALL: "F6 / ×",
+    Action.SIGN_IN: "F7",
+    Action.SIGN_OUT: "F8",
+    Action.PAUSE: "F9",
+    Action.OPEN: "F10",
+    Action.CLOSE: "F11",
 }
+CALL_BUTTONS = tuple(a for a in SHORTCUTS if a not in DESK_ACTIONS)
 
 
 class CounterWindow:
@@ -105,7 +136,7 @@ class CounterWindow:
                 store_token(self.server, self.counter_id, None)
         elif isinstance(event, Reply):
             if event.ok:
-                self._say(ack_text(event.command.type, event.message.get("ticket")))
+                self._say(ack_text(event.command.type, event.message.get("ticket"), event.message.get("counter")))
             else:
                 self._say(error_text(event.code, str(event.message.get("message", ""))), error=True)
 
@@ -119,6 +150,8 @@ class CounterWindow:
     def press(self, action: Action) -> None:
         if self.view.link is Link.FAILED:
             return
+        if self.view.call_refusal(action):
+            return  # the greyed-out buttons already say why
         if needs_skip_instead(action, self.view):
             self._say(RECALL_LIMIT.format(recalls=(self.view.current or {}).get("recalls", 0)), error=True)
             return
@@ -137,7 +170,26 @@ class CounterWindow:
         if action is Action.TRANSFER:
             service = self._pick_service()
             return {"service": service} if service else None
+        if action is Action.SIGN_IN:
+            return self._take_sign_in()
+        if action is Action.PAUSE:
+            reason = self.reason.get()
+            return {"reason": reason} if reason else None
         return {}
+
+    def _take_sign_in(self) -> dict | None:
+        """The typed officer id and PIN; the PIN box is emptied at once (the PIN is not kept)."""
+        if not self.sign_in_box.winfo_ismapped():
+            return None  # someone is signed in: F7 has no box to read
+        officer, pin = self.officer_entry.get().strip(), self.pin_entry.get()
+        self.pin_entry.delete(0, "end")
+        if not officer:
+            self.officer_entry.focus_set()
+            return None
+        if not pin:
+            self.pin_entry.focus_set()
+            return None
+        return {"officer": officer, "pin": pin}
 
     def _ask_number(self) -> dict | None:
         typed = simpledialog.askstring(ACTION_LABELS[Action.CALL], "Nomor antrean (mis. A-012):", parent=self.root)
@@ -184,12 +236,16 @@ class CounterWindow:
         self.name_label = self._label("", 14, bold=True)
         self.link_label = self._label("Menghubungkan…", 11)
         self.detail_label = self._label("", 10, colour=WARN)
+        self._build_staff()
+        self.desk_label = self._label("", 12, bold=True)
+        self._build_desk_buttons()
         self._label("Nomor sekarang", 10, colour=MUTED)
         self.ticket_label = self._label("—", 56, bold=True)
         self.info_label = self._label("", 11, colour=MUTED)
         self.pending_label = self._label("", 11, colour=WARN)
         self.waiting_label = self._label("Menunggu: 0", 13)
         self.message_label = self._label("", 11, wrap=360)
+        self.refusal_label = self._label("", 11, colour=WARN, wrap=360)
         self.buttons = self._build_buttons()
         self.token_button = tk.Button(root, text="Ganti token", command=self.change_token)
 
@@ -205,11 +261,65 @@ class CounterWindow:
         label.pack(fill="x")
         return label
 
+    def _build_staff(self) -> None:
+        """The sign-in box, or the officer's name and Keluar: one place, swapped by `_render`."""
+        holder = tk.Frame(self.root, bg=BACKGROUND)
+        holder.pack(fill="x", pady=(6, 0))
+        self.sign_in_box = tk.Frame(holder, bg=BACKGROUND)
+        self.officer_entry = self._entry_row(self.sign_in_box, OFFICER_ID, 0)
+        self.pin_entry = self._entry_row(self.sign_in_box, PIN, 1, show="•")
+        self.sign_in_button = tk.Button(
+            self.sign_in_box, text=self._button_text(Action.SIGN_IN), command=self._presser(Action.SIGN_IN)
+        )
+        self.sign_in_button.grid(row=0, column=2, rowspan=2, sticky="ns", padx=(6, 0))
+        self.sign_in_box.columnconfigure(1, weight=1)
+        self.officer_entry.bind("<Return>", lambda _event: self.pin_entry.focus_set())
+        self.pin_entry.bind("<Return>", lambda _event: self.press(Action.SIGN_IN))
+        self._staff_shown: tuple[bool, bool] | None = None  # (counter known, someone signed in)
+        self.officer_box = tk.Frame(holder, bg=BACKGROUND)
+        self.officer_label = tk.Label(
+            self.officer_box, bg=BACKGROUND, fg=FOREGROUND, anchor="w", font=("DejaVu Sans", 12, "bold")
+        )
+        self.officer_label.pack(side="left", fill="x", expand=True)
+        tk.Button(
+            self.officer_box, text=self._button_text(Action.SIGN_OUT), command=self._presser(Action.SIGN_OUT)
+        ).pack(side="right")
+
+    def _entry_row(self, frame: tk.Frame, label: str, row: int, *, show: str = "") -> tk.Entry:
+        tk.Label(frame, text=label, bg=BACKGROUND, fg=MUTED, font=("DejaVu Sans", 10)).grid(
+            row=row, column=0, sticky="w"
+        )
+        entry = tk.Entry(frame, show=show, font=("DejaVu Sans", 12))
+        entry.grid(row=row, column=1, sticky="ew", padx=(6, 0), pady=1)
+        return entry
+
+    def _build_desk_buttons(self) -> None:
+        frame = tk.Frame(self.root, bg=BACKGROUND)
+        frame.pack(fill="x", pady=(2, 0))
+        tk.Label(frame, text=PICK_REASON, bg=BACKGROUND, fg=MUTED, font=("DejaVu Sans", 10)).grid(row=0, column=0)
+        self.reason = tk.StringVar(self.root)
+        self.reason_menu = tk.OptionMenu(frame, self.reason, "")
+        self.reason_menu.configure(takefocus=False)
+        self.reason_menu.grid(row=0, column=1, sticky="ew", padx=3)
+        self._reasons_shown: tuple[str, ...] = ()
+        self.desk_buttons = {
+            action: tk.Button(frame, text=self._button_text(action), command=self._presser(action), takefocus=False)
+            for action in (Action.PAUSE, Action.OPEN, Action.CLOSE)
+        }
+        self.desk_buttons[Action.PAUSE].grid(row=0, column=2, sticky="ew", padx=3)
+        self.desk_buttons[Action.OPEN].grid(row=1, column=0, columnspan=2, sticky="ew", padx=3, pady=3)
+        self.desk_buttons[Action.CLOSE].grid(row=1, column=2, sticky="ew", padx=3, pady=3)
+        frame.columnconfigure(1, weight=1)
+
+    @staticmethod
+    def _button_text(action: Action, label: str | None = None) -> str:
+        return f"{label or ACTION_LABELS[action]} ({HINTS[action]})"
+
     def _build_buttons(self) -> dict[Action, tk.Button]:
         frame = tk.Frame(self.root, bg=BACKGROUND)
         frame.pack(fill="both", expand=True, pady=(8, 0))
         buttons = {}
-        for index, action in enumerate(SHORTCUTS):
+        for index, action in enumerate(CALL_BUTTONS):
             button = tk.Button(
                 frame,
                 text=f"{ACTION_LABELS[action]}\n{HINTS[action]}",
@@ -236,7 +346,12 @@ class CounterWindow:
         return lambda: self.press(action)
 
     def _key_presser(self, action: Action) -> Callable[[tk.Event], None]:
-        return lambda _event: self.press(action)
+        def on_key(event: tk.Event) -> None:
+            if isinstance(event.widget, tk.Entry) and event.char:
+                return  # typing an id, a PIN or a number (function keys still act)
+            self.press(action)
+
+        return on_key
 
     # --- rendering -----------------------------------------------------------------------
 
@@ -252,12 +367,58 @@ class CounterWindow:
         self.info_label.config(text=ticket_info(view))
         self.pending_label.config(text="⏳ menunggu konfirmasi server…" if view.pending else "")
         self.waiting_label.config(text=f"Menunggu: {view.waiting}")
-        self.root.title(f"{number} — {counter.get('name', self.counter_id)} — Antrian")
+        self.root.title(window_title(view, number))
         self.buttons[Action.SKIP].config(bg=WARN if view.recall_limit_reached else self._default_bg)
+        self._render_desk()
         if view.link is Link.FAILED:
             self.token_button.pack(pady=(6, 0))
         else:
             self.token_button.pack_forget()
+
+    def _render_desk(self) -> None:
+        view, desk = self.view, self.view.desk
+        known = view.counter is not None
+        self.desk_label.config(text=desk_text(desk) if known else "", fg=DESK_COLOURS[desk.state])
+        self._render_staff(desk, known=known)
+        self._render_reasons(view.pause_reasons)
+        refusal = next(filter(None, (view.call_refusal(a) for a in CALL_BUTTONS)), None)
+        self.refusal_label.config(text=error_text(refusal) if refusal and known else "")
+        for action, button in self.buttons.items():
+            button.config(state="disabled" if view.call_refusal(action) else "normal")
+        self.desk_buttons[Action.PAUSE].config(state="normal" if desk.state is DeskState.OPEN else "disabled")
+        resume = desk.state is DeskState.PAUSED
+        self.desk_buttons[Action.OPEN].config(
+            text=self._button_text(Action.OPEN, RESUME if resume else None),
+            state="disabled" if desk.state is DeskState.OPEN else "normal",
+        )
+        self.desk_buttons[Action.CLOSE].config(state="disabled" if desk.state is DeskState.CLOSED else "normal")
+
+    def _render_staff(self, desk: Desk, *, known: bool) -> None:
+        self.officer_label.config(text=officer_text(desk))
+        shown = (known, desk.officer is not None)
+        if shown == self._staff_shown:
+            return
+        self._staff_shown = shown
+        if desk.officer is not None:
+            self.sign_in_box.pack_forget()
+            self.officer_box.pack(fill="x")
+            self.root.focus_set()  # the keys call again, not type into the hidden box
+            return
+        self.officer_box.pack_forget()
+        self.sign_in_box.pack(fill="x")
+        if known and desk.require_sign_in:  # nothing to call until someone signs in
+            self.officer_entry.focus_set()
+
+    def _render_reasons(self, reasons: tuple[str, ...]) -> None:
+        if reasons == self._reasons_shown:
+            return
+        menu = self.reason_menu["menu"]
+        menu.delete(0, "end")
+        for reason in reasons:
+            menu.add_command(label=reason, command=lambda r=reason: self.reason.set(r))
+        if self.reason.get() not in reasons:
+            self.reason.set(reasons[0] if reasons else "")
+        self._reasons_shown = reasons
 
     @property
     def _default_bg(self) -> str:
@@ -279,6 +440,17 @@ def ticket_info(view: View) -> str:
     if recalls or limit:
         text += f" · panggil ulang {recalls}" + (f"/{limit}" if limit else "")
     return text
+
+
+def window_title(view: View, number: str) -> str:
+    """What the taskbar shows: 'A-002 — Loket 1 — Buka — Budi Santoso — Antrian'."""
+    parts = [number, (view.counter or {}).get("name", view.counter_id)]
+    if view.counter is not None:
+        desk = view.desk
+        parts.append(DESK_STATE_LABELS[desk.state])
+        if desk.officer:
+            parts.append(desk.officer.name)
+    return " — ".join([*parts, "Antrian"])
 
 
 def _with_pending(view: View, action: Action) -> View:

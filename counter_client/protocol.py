@@ -5,6 +5,10 @@ for their reply. An I/O loop feeds it (`connection_made`, `receive`, `connection
 sends whatever `data_to_send()` returns. Commands keep their request id until a reply
 arrives, so a command resent after a reconnect or a server restart acts once: the server
 keeps acks by id and answers a repeated id with the stored ack.
+
+It also answers whether a call is allowed now (`View.call_refusal`), from the desk the server
+last described, so every counter UI greys out the same buttons for the same reason; the
+server still judges each command. A sign-in's PIN lives only in the outbox, until its reply.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
-from display_server.contract import ACTIONS, FATAL_CODES, Action, missed_messages
+from display_server.contract import ACTIONS, FATAL_CODES, Action, DeskState, call_refusal, missed_messages
 
 
 class Link(str, Enum):
@@ -23,6 +27,9 @@ class Link(str, Enum):
     RECONNECTING = "reconnecting"
     FAILED = "failed"  # fatal: the server refused this counter for good
     STOPPED = "stopped"
+
+
+SECRET_FIELDS = frozenset({"pin"})  # sent (and resent on a retry), never shown, saved or kept after the reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +41,17 @@ class Command:
     def message(self) -> dict:
         return {"type": self.type, "id": self.id, **self.fields}
 
+    @property
+    def has_secrets(self) -> bool:
+        return not SECRET_FIELDS.isdisjoint(self.fields)
+
+    def without_secrets(self) -> Command:
+        return replace(self, fields={k: v for k, v in self.fields.items() if k not in SECRET_FIELDS})
+
+    def __repr__(self) -> str:
+        shown = {k: "***" if k in SECRET_FIELDS else v for k, v in self.fields.items()}
+        return f"Command(id={self.id!r}, type={self.type!r}, fields={shown!r})"
+
 
 @dataclass(frozen=True, slots=True)
 class Service:
@@ -41,6 +59,47 @@ class Service:
     name: str
     prefix: str
     waiting: int
+
+
+@dataclass(frozen=True, slots=True)
+class Officer:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Desk:
+    """Whether the counter serves now and who serves at it (the `counter` view's desk fields)."""
+
+    state: DeskState = DeskState.OPEN
+    reason: str | None = None  # why it is paused
+    since: str | None = None  # ISO time the state began; None: never changed
+    officer: Officer | None = None
+    officer_since: str | None = None
+    require_sign_in: bool = False  # calls are refused while nobody is signed in
+
+    @classmethod
+    def of(cls, counter: dict | None) -> Desk:
+        counter = counter or {}
+        try:
+            state = DeskState(counter.get("state", DeskState.OPEN))
+        except ValueError:
+            state = DeskState.OPEN  # a newer server's state: let the server judge
+        officer = counter.get("officer")
+        return cls(
+            state=state,
+            reason=_text_or_none(counter.get("reason")),
+            since=_text_or_none(counter.get("since")),
+            officer=Officer(str(officer["id"]), str(officer.get("name") or officer["id"]))
+            if isinstance(officer, dict) and officer.get("id")
+            else None,
+            officer_since=_text_or_none(counter.get("officer_since")),
+            require_sign_in=counter.get("require_sign_in") is True,
+        )
+
+
+def _text_or_none(value: object) -> str | None:
+    return str(value) if value else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +111,7 @@ class View:
     counter: dict | None = None
     services: tuple[Service, ...] = ()
     transfer_to: tuple[tuple[str, str], ...] = ()  # (service id, name)
+    pause_reasons: tuple[str, ...] = ()  # the hall's list, for `pause`
     pending: tuple[str, ...] = ()  # command types awaiting their reply, oldest first
     fatal: str | None = None  # the error code that stopped the session
     connected_once: bool = False
@@ -66,6 +126,18 @@ class View:
         if self.services:
             return sum(s.waiting for s in self.services)
         return int(self.counter.get("waiting", 0)) if self.counter else 0
+
+    @property
+    def desk(self) -> Desk:
+        return Desk.of(self.counter)
+
+    def call_refusal(self, action: str) -> str | None:
+        """The contract's error code the server would answer ACTION with now, or None
+        (`contract.call_refusal`, the rule the server decides with)."""
+        desk = self.desk
+        return call_refusal(
+            action, desk.state, signed_in=desk.officer is not None, require_sign_in=desk.require_sign_in
+        )
 
     @property
     def recall_limit(self) -> int | None:
@@ -185,7 +257,8 @@ class CounterProtocol:
             for s in message.get("services", ())
         )
         transfer_to = tuple((str(s["id"]), str(s.get("name", s["id"]))) for s in message.get("transfer_to", ()))
-        self.view = replace(self.view, services=services, transfer_to=transfer_to)
+        reasons = tuple(str(r) for r in message.get("pause_reasons", ()))
+        self.view = replace(self.view, services=services, transfer_to=transfer_to, pause_reasons=reasons)
         self._set_counter(message.get("counter"))
 
     def _set_counter(self, counter: object) -> None:
@@ -211,7 +284,7 @@ class CounterProtocol:
             self._to_send.append({"type": "state"})
             self._refresh_after_resends = False
         self._refresh_pending()
-        return [Reply(command, message)]
+        return [Reply(command.without_secrets(), message)]
 
     def _unsolicited_error(self, message: dict) -> list[Event]:
         if message.get("type") != "error":

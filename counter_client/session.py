@@ -228,6 +228,9 @@ def load_outbox(path: Path) -> list[Command]:
 
 
 def save_outbox(path: Path, commands: list[Command]) -> None:
+    """Commands still awaiting their reply, but never a sign-in: its PIN must not reach the
+    disk (after a restart of the client the officer signs in again)."""
+    commands = [c for c in commands if not c.has_secrets]
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(

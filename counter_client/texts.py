@@ -6,15 +6,37 @@ web counter; only the link state, the ack lines and the counter's own hints live
 
 from __future__ import annotations
 
-from display_server.contract import Action, error_text
+from datetime import datetime
 
-from .protocol import Link, View
+from display_server.contract import DESK_STATE_LABELS, Action, DeskState, error_text
 
-__all__ = ["BAD_NUMBER", "NO_TICKET", "RECALL_LIMIT", "ack_text", "detail_text", "error_text", "link_text"]
+from .protocol import Desk, Link, View
+
+__all__ = [
+    "BAD_NUMBER",
+    "NO_TICKET",
+    "OFFICER_ID",
+    "PICK_REASON",
+    "PIN",
+    "RECALL_LIMIT",
+    "RESUME",
+    "SIGN_IN_HINT",
+    "ack_text",
+    "desk_text",
+    "detail_text",
+    "error_text",
+    "link_text",
+    "officer_text",
+]
 
 RECALL_LIMIT = "Sudah dipanggil {recalls} kali. Tekan Lewati bila pengunjung tidak hadir."
 BAD_NUMBER = "Nomor “{text}” tidak dikenali (contoh: A-012)"
 NO_TICKET = "—"
+RESUME = "Lanjutkan"  # `open` on a paused counter: back from the break
+SIGN_IN_HINT = "Masukkan ID petugas dan PIN"
+OFFICER_ID = "ID petugas"
+PIN = "PIN"
+PICK_REASON = "Alasan jeda:"
 
 
 def link_text(view: View) -> str:
@@ -37,8 +59,31 @@ def detail_text(view: View) -> str:
     return ""
 
 
-def ack_text(action: str, ticket: dict | None) -> str:
+def desk_text(desk: Desk) -> str:
+    """The counter's state as its officer reads it: 'Jeda: Istirahat · sejak 10.15'."""
+    text = DESK_STATE_LABELS[desk.state]
+    if desk.state is DeskState.PAUSED and desk.reason:
+        text += f": {desk.reason}"
+    if desk.since:
+        text += f" · sejak {clock_text(desk.since)}"
+    return text
+
+
+def officer_text(desk: Desk) -> str:
+    return f"Petugas: {desk.officer.name}" if desk.officer else SIGN_IN_HINT
+
+
+def clock_text(moment: str) -> str:
+    """An ISO time from the server as this PC's local time, written the Indonesian way: 10.15."""
+    try:
+        return datetime.fromisoformat(moment).astimezone().strftime("%H.%M")
+    except ValueError:
+        return moment
+
+
+def ack_text(action: str, ticket: dict | None, counter: dict | None = None) -> str:
     number = (ticket or {}).get("number", "")
+    desk = Desk.of(counter)
     match action:
         case Action.CALL_NEXT | Action.CALL:
             return f"Memanggil {number}"
@@ -50,4 +95,14 @@ def ack_text(action: str, ticket: dict | None) -> str:
             return f"{number} selesai dilayani"
         case Action.TRANSFER:
             return f"{number} dialihkan"
+        case Action.SIGN_IN:
+            return f"Selamat bertugas, {desk.officer.name}" if desk.officer else "OK"
+        case Action.SIGN_OUT:
+            return "Petugas sudah keluar"
+        case Action.PAUSE:
+            return f"Loket dijeda: {desk.reason}" if desk.reason else "Loket dijeda"
+        case Action.OPEN:
+            return "Loket dibuka kembali"
+        case Action.CLOSE:
+            return "Loket ditutup"
     return "OK"

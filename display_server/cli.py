@@ -25,6 +25,8 @@ from .config import (
     weak_token_warnings,
 )
 from .ops import backup, data_dir_option
+from .report_cli import report
+from .staff_cli import staff
 
 log = logging.getLogger("antrian")
 
@@ -140,6 +142,7 @@ def _print_urls(config: Config, host: str, port: int, config_path: Path | None) 
         click.echo(f"  Screen:   {base}/screen/{screen.id}  ({screen.layout}, {screen.zone})")
     for counter in config.counters:
         click.echo(f"  Counter:  {base}/counter/{counter.id}  ({counter.name})")
+    click.echo(f"  Hall:     {base}/admin/hall")
     click.echo(f"  Status:   {base}/admin/screens")
     click.echo(f"  State:    {base}/api/state")
 
@@ -149,5 +152,7 @@ def _print_urls(config: Config, host: str, port: int, config_path: Path | None) 
 main.add_command(announce)
 main.add_command(speaker)
 main.add_command(counter_window)
+main.add_command(staff)
+main.add_command(report)
 main.add_command(call)
 main.add_command(backup)

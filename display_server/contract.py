@@ -31,10 +31,59 @@ class Action(StrEnum):
     FINISH = "finish"
     TRANSFER = "transfer"
     CALL = "call"  # a given number: needs `number`
+    # the counter itself: who serves at it, and whether it is open
+    SIGN_IN = "sign_in"  # needs `officer` and `pin`
+    SIGN_OUT = "sign_out"
+    PAUSE = "pause"  # needs a `reason` from the hall's list
+    OPEN = "open"  # open, or resume after a pause
+    CLOSE = "close"
 
 
 ACTIONS: Final = tuple(str(a) for a in Action)
 CALL_ACTIONS: Final = frozenset({Action.CALL_NEXT.value, Action.CALL.value})  # they take a new ticket
+# Calls need an open counter (and, where the hall asks for it, an officer signed in).
+CALLING_ACTIONS: Final = frozenset({Action.CALL_NEXT.value, Action.CALL.value, Action.RECALL.value})
+DESK_ACTIONS: Final = frozenset(
+    {Action.SIGN_IN.value, Action.SIGN_OUT.value, Action.PAUSE.value, Action.OPEN.value, Action.CLOSE.value}
+)
+
+
+class DeskState(StrEnum):
+    """Whether a counter serves: calls only when it is open."""
+
+    OPEN = "open"
+    PAUSED = "paused"  # with a reason from the hall's list, and since when
+    CLOSED = "closed"
+
+
+DESK_STATE_LABELS: Final = {"open": "Buka", "paused": "Jeda", "closed": "Tutup"}
+
+
+def call_refusal(action: str, state: str, *, signed_in: bool, require_sign_in: bool) -> str | None:
+    """The error code a counter in STATE gets for ACTION, or None when it may act.
+
+    Calls need an open counter and, where the hall asks for it, an officer signed in;
+    finishing, skipping and transferring the ticket in hand always work. The server decides
+    with this rule and every counter UI greys out its buttons with it."""
+    if action not in CALLING_ACTIONS:
+        return None
+    if state == DeskState.PAUSED:
+        return "counter_paused"
+    if state == DeskState.CLOSED:
+        return "counter_closed"
+    if require_sign_in and not signed_in:
+        return "not_signed_in"
+    return None
+
+
+class Role(StrEnum):
+    """Who a person on the hall's roster is."""
+
+    ADMIN = "admin"  # the whole hall
+    SUPERVISOR = "supervisor"  # one or more agencies: sees and acts on those only
+    OFFICER = "officer"  # serves at the counters of their agency
+
+
 MAX_REQUEST_ID: Final = 100  # a command's `id` (and a kiosk's `request_id`): 1-100 characters
 
 # Indonesian labels of the actions, for every counter UI.
@@ -45,6 +94,11 @@ ACTION_LABELS: Final = {
     "finish": "Selesai",
     "transfer": "Alihkan",
     "call": "Panggil Nomor",
+    "sign_in": "Masuk",
+    "sign_out": "Keluar",
+    "pause": "Jeda",
+    "open": "Buka Loket",
+    "close": "Tutup Loket",
 }
 
 # --- errors ------------------------------------------------------------------------------
@@ -70,6 +124,13 @@ _ERRORS = (
     ErrorCode("unauthorized", 401, "Gagal: token salah"),
     ErrorCode("forbidden", 403, "Tidak diizinkan"),
     ErrorCode("rate_limited", 429, "Terlalu banyak permintaan, tunggu sebentar"),
+    ErrorCode("wrong_pin", 401, "PIN atau kata sandi salah"),
+    ErrorCode("unknown_officer", 401, "ID petugas tidak dikenal"),
+    ErrorCode("account_locked", 423, "Akun dikunci sementara karena terlalu banyak PIN salah"),
+    ErrorCode("no_pin_set", 401, "PIN belum dibuat; hubungi admin"),
+    ErrorCode("wrong_agency", 403, "Petugas bukan dari instansi loket ini"),
+    ErrorCode("other_agency", 403, "Data instansi lain tidak dapat dilihat"),
+    ErrorCode("weak_pin", 400, "PIN terlalu pendek atau tidak sesuai aturan"),
     # what is asked for
     ErrorCode("not_found", 404, "Tidak ditemukan"),
     ErrorCode("unknown_counter", 404, "Gagal: loket tidak dikenal"),
@@ -91,6 +152,12 @@ _ERRORS = (
     ErrorCode("closed_day", 409, "Tutup hari ini"),
     ErrorCode("not_open_yet", 409, "Layanan belum buka"),
     ErrorCode("quota_reached", 409, "Kuota hari ini sudah habis"),
+    # the counter's own state does not allow it
+    ErrorCode("counter_paused", 409, "Loket sedang jeda; buka loket untuk memanggil"),
+    ErrorCode("counter_closed", 409, "Loket tutup; buka loket untuk memanggil"),
+    ErrorCode("not_signed_in", 409, "Belum ada petugas yang masuk di loket ini"),
+    ErrorCode("unknown_reason", 400, "Alasan jeda tidak ada dalam daftar"),
+    ErrorCode("already_so", 409, "Loket sudah dalam keadaan itu"),
     # the server or its devices
     ErrorCode("printer_error", 503, "Printer bermasalah, silakan hubungi petugas"),
     ErrorCode("internal_error", 500, "Server gagal menyimpan, coba lagi"),
@@ -174,6 +241,11 @@ class Topic:
     def ticket(token: str) -> str:
         """One visitor's ticket: their phone."""
         return f"ticket:{token}"
+
+    @staticmethod
+    def agency(agency_id: str) -> str:
+        """An agency's live figures: the hall view of its supervisors and the hall's admins."""
+        return f"agency:{agency_id}"
 
 
 def command_scope(counter_id: str) -> str:
@@ -276,6 +348,9 @@ def for_pages() -> dict:
         "actions": list(ACTIONS),
         "actionLabels": dict(ACTION_LABELS),
         "callActions": sorted(CALL_ACTIONS),
+        "deskActions": sorted(DESK_ACTIONS),
+        "callingActions": sorted(CALLING_ACTIONS),  # need an open (and, where required, staffed) counter
+        "deskStates": dict(DESK_STATE_LABELS),
         "errors": {e.code: e.text for e in _ERRORS},
         "fatal": sorted(FATAL_CODES),
         "close": dict(CLOSE_CODES),

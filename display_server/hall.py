@@ -27,10 +27,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from . import engine, views
 from .announce import Announcer, prewarm_plan, spoken_call
+from .command_error import CommandError
 from .config import Config, Counter
-from .contract import ACTIONS, KIOSK_SCOPE, Action, Topic, command_scope, format_number
-from .engine import Call, Outcome, QueueState, Rejection
+from .config.model import StaffMember
+from .contract import ACTIONS, DESK_ACTIONS, KIOSK_SCOPE, Action, Topic, command_scope, format_number
+from .engine import Call, Desk, DeskChange, Outcome, QueueState, Rejection
 from .hub import Hub
+from .staff import Credentials
 from .store import Reply, Store
 
 log = logging.getLogger(__name__)
@@ -46,15 +49,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class CommandError(Exception):
-    """A command refused by the rules or by its input. Nothing was changed."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 class Hall:
     def __init__(self, config: Config, store: Store, hub: Hub, announcer: Announcer, clock: Clock = utc_now):
         self.config = config
@@ -65,18 +59,23 @@ class Hall:
         self._lock = asyncio.Lock()
         self.state = QueueState(self.today())
         self.recent_calls: dict[str, deque[dict]] = {}
+        self.desks: dict[str, Desk] = {}  # each counter's state and officer; outlives the day
+        self.credentials = Credentials(store, clock)
 
     # --- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
         self.hub.seq = max(self.hub.seq, await self.store.last_seq())
         await self.store.forget_replies_before(self.clock() - REPLIES_KEPT)
+        self.desks = {desk.counter: desk for desk in await self.store.desks()}
         await self._load_day(self.today())
         self._prewarm()
 
     async def _load_day(self, day) -> None:
         tickets = await self.store.tickets_on(day)
         self.state = QueueState.from_tickets(day, tickets)
+        for service_id, wait, _ in await self.store.visit_durations(day, day):
+            self.state.waits.setdefault(service_id, []).append(wait or 0.0)
         self.recent_calls = {}
         for event in await self.store.events_on(day, ("called", "recalled"), 50 * len(self.config.zones)):
             self._remember_call(event.data.get("call"))
@@ -155,6 +154,26 @@ class Hall:
         async with self._lock:
             await self._roll_over_if_new_day()
 
+    # --- people ------------------------------------------------------------------------
+
+    async def check_staff(self, staff_id: str, secret: str) -> StaffMember:
+        """The roster member with this id and PIN or password (wrong ones count toward the lock)."""
+        return await self.credentials.verify(self.config, staff_id, secret)
+
+    async def set_staff_secret(self, staff_id: str, secret: str) -> StaffMember:
+        """Set or reset a member's PIN or password (an admin's act; the caller checked who may)."""
+        member = self.config.staff_member(staff_id)
+        if member is None:
+            raise CommandError("unknown_officer", f"nobody {staff_id!r} on the roster")
+        await self.credentials.set_secret(member, secret)
+        return member
+
+    async def change_own_secret(self, staff_id: str, old: str, new: str) -> StaffMember:
+        return await self.credentials.change_own(self.config, staff_id, old, new)
+
+    async def unlock_staff(self, staff_id: str) -> bool:
+        return await self.credentials.unlock(staff_id)
+
     # --- counters ----------------------------------------------------------------------
 
     async def command(
@@ -168,23 +187,59 @@ class Hall:
         if action not in ACTIONS:
             raise CommandError("unknown_action", f"unknown command {action!r}")
         scope = command_scope(counter_id)
+        if action == Action.SIGN_IN:  # the PIN is checked first, outside the lock: argon2 is slow on purpose
+            if earlier := await self.store.find_reply(scope, request_id):
+                return earlier
+            await self._check_officer(counter, args.get("officer"), args.get("pin"))
         async with self._lock:
             if earlier := await self.store.find_reply(scope, request_id):
                 return earlier
             await self._roll_over_if_new_day()
+            if action in DESK_ACTIONS:
+                change = self._decide_desk(counter, action, args)
+                return await self._carry_out_desk(change, scope=scope, request_id=request_id, acknowledge=acknowledge)
             decision = self._decide(counter, action, args)
             return await self._carry_out(decision, scope=scope, request_id=request_id, acknowledge=acknowledge)
 
+    async def _check_officer(self, counter: Counter, officer: object, pin: object) -> None:
+        """The officer may serve at COUNTER: known, right PIN, of one of its agencies."""
+        if not isinstance(officer, str) or not isinstance(pin, str) or not officer or not pin:
+            raise CommandError("bad_request", "'sign_in' needs 'officer' and 'pin'")
+        member = await self.credentials.verify(self.config, officer, pin)
+        if member.role == "admin" or not set(member.agencies) & self.config.counter_agencies(counter):
+            raise CommandError("wrong_agency", f"{member.id} does not serve the agencies of counter {counter.id}")
+
+    def _decide_desk(self, counter: Counter, action: str, args: dict) -> engine.DeskDecision:
+        now, desks = self.clock(), self.desks
+        match action:
+            case Action.SIGN_IN:
+                return engine.decide_sign_in(desks, counter.id, str(args["officer"]), now=now)
+            case Action.SIGN_OUT:
+                return engine.decide_sign_out(desks, counter.id, now=now)
+            case Action.PAUSE:
+                reasons = self.config.attendance.pause_reasons
+                return engine.decide_pause(desks, counter.id, str(args.get("reason", "")), reasons, now=now)
+            case Action.OPEN:
+                return engine.decide_open(desks, counter.id, now=now)
+            case Action.CLOSE:
+                return engine.decide_close(desks, counter.id, now=now)
+        raise AssertionError(action)
+
     def _decide(self, counter: Counter, action: str, args: dict) -> engine.Decision:
         now, state = self.clock(), self.state
+        desk = engine.desk_of(self.desks, counter.id)
+        if refusal := engine.refuse_call(desk, action, require_sign_in=self.config.requires_sign_in(counter)):
+            return refusal
+        officer = desk.officer
         match action:
             case Action.CALL_NEXT:
-                return engine.decide_call_next(state, counter, now=now, priority_every=self.config.queue.priority_every)
+                every = self.config.queue.priority_every
+                return engine.decide_call_next(state, counter, now=now, priority_every=every, officer=officer)
             case Action.CALL:
                 number = args.get("number")
                 if not isinstance(number, str) or not number:
                     return Rejection("bad_request", "'call' needs a ticket 'number'")
-                return engine.decide_call_number(state, counter, number, now=now)
+                return engine.decide_call_number(state, counter, number, now=now, officer=officer)
             case Action.RECALL:
                 return engine.decide_recall(state, counter, now=now)
             case Action.SKIP:
@@ -209,7 +264,8 @@ class Hall:
         reply = self._reply_for(decision, request_id)
         data = {"ticket": decision.ticket.as_json(), "call": call}
         stored_reply = Reply(scope, request_id, reply, self.clock()) if request_id else None
-        seq = await self.store.commit(decision, data, stored_reply)
+        officer = engine.desk_of(self.desks, decision.counter).officer if decision.counter else None
+        seq = await self.store.commit(decision, data, stored_reply, officer)
         self.state.apply(decision)
         if acknowledge is not None:
             acknowledge(reply)
@@ -219,6 +275,53 @@ class Hall:
             self._prewarm()
         return reply
 
+    async def _carry_out_desk(
+        self, decision: engine.DeskDecision, *, scope: str, request_id: str, acknowledge: Acknowledge | None
+    ) -> dict:
+        if isinstance(decision, Rejection):
+            raise CommandError(decision.code, decision.message)
+        desks = {**self.desks, **decision.as_map()}
+        counter = self._counter(decision.counter)
+        reply: dict[str, object] = {
+            "id": request_id,
+            "counter": views.counter_view(self.config, self.state, counter, desks, staff=True),
+        }
+        data = {
+            "service_date": self.today().isoformat(),
+            "desks": [d.as_json() for d in decision.desks],
+            "reason": decision.reason,
+        }
+        seq = await self.store.commit(decision, data, Reply(scope, request_id, reply, self.clock()))
+        self.desks = desks
+        if acknowledge is not None:
+            acknowledge(reply)
+        self._publish_desks(decision, seq)
+        return reply
+
+    def _publish_desks(self, change: DeskChange, seq: int) -> None:
+        for desk in change.desks:
+            counter = self.config.counter(desk.counter)
+            if counter is None:  # a desk left from a counter since removed from the config
+                continue
+            public = views.counter_view(self.config, self.state, counter, self.desks)
+            staff = views.counter_view(self.config, self.state, counter, self.desks, staff=True)
+            self.hub.publish([Topic.zone(counter.zone)], {"type": "counter", "counter": public}, seq)
+            self.hub.publish([Topic.counter(counter.id)], {"type": "counter", "counter": staff}, seq)
+        counters = [c for c in map(self.config.counter, (d.counter for d in change.desks)) if c is not None]
+        self._publish_agencies({a for c in counters for a in self.config.counter_agencies(c)}, seq)
+
+    def _publish_agencies(self, agency_ids: set[str], seq: int) -> None:
+        """The live hall view of each agency touched, for its supervisors (only when one watches)."""
+        now = self.clock()
+        for agency_id in agency_ids:
+            topic = Topic.agency(agency_id)
+            if self.hub.listening(topic):
+                view = views.agency_live(self.config, self.state, self.desks, agency_id, now)
+                self.hub.publish([topic], {"type": "agency", "agency": view}, seq)
+
+    def _counter_agencies(self, counter_id: str) -> set[str]:
+        return self.config.counter_agencies(self._counter(counter_id))
+
     def _reply_for(self, outcome: Outcome, request_id: str | None) -> dict:
         after = self.state.preview(outcome)
         # Only the kiosk that issued a ticket learns its status token (for the QR code).
@@ -226,7 +329,8 @@ class Hall:
             "ticket": views.ticket_view(self.config, after, outcome.ticket, with_token=outcome.kind == "issued")
         }
         if outcome.counter:
-            reply["counter"] = views.counter_view(self.config, after, self._counter(outcome.counter))
+            counter = self._counter(outcome.counter)
+            reply["counter"] = views.counter_view(self.config, after, counter, self.desks, staff=True)
         if request_id:
             reply["id"] = request_id
         return reply
@@ -239,12 +343,11 @@ class Hall:
             self.hub.publish([Topic.zone(zone), Topic.ticket(ticket.token)], {"type": "call", "call": call}, seq)
         if outcome.counter:
             counter = self._counter(outcome.counter)
-            # Screens learn a counter's new ticket from the call itself: one message per TV per call.
-            topics = [Topic.counter(counter.id)]
-            if call is None:
-                topics.append(Topic.zone(counter.zone))
-            view = views.counter_view(self.config, self.state, counter)
-            self.hub.publish(topics, {"type": "counter", "counter": view}, seq)
+            staff = views.counter_view(self.config, self.state, counter, self.desks, staff=True)
+            self.hub.publish([Topic.counter(counter.id)], {"type": "counter", "counter": staff}, seq)
+            if call is None:  # screens learn a counter's new ticket from the call itself: one message per TV
+                public = views.counter_view(self.config, self.state, counter, self.desks)
+                self.hub.publish([Topic.zone(counter.zone)], {"type": "counter", "counter": public}, seq)
         for changed in outcome.changed:  # each visitor's phone hears of its own ticket only
             view = views.ticket_view(self.config, self.state, changed)
             self.hub.publish([Topic.ticket(changed.token)], {"type": "ticket", "ticket": view}, seq)
@@ -257,6 +360,10 @@ class Hall:
                 {"type": "waiting", "service": service_id, "waiting": self.state.waiting_count(service_id)},
                 seq,
             )
+        agencies = {s.agency for s in map(self.config.service, services) if s is not None}
+        if outcome.counter:
+            agencies |= self._counter_agencies(outcome.counter)
+        self._publish_agencies(agencies, seq)
 
     def _call_view(self, call: Call) -> dict:
         """The call event. Its sentence and WAV key are pure; nothing is synthesised yet."""

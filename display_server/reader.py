@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from .contract import Topic
 from .engine import Availability, Ticket
 from .hall import Hall
 from .hub import Hub, Subscriber
-from .store import Store
+from .reports import Book, Period, build
+from .store import Store, Visit
 
 MAX_TOKEN = 64
 
@@ -47,14 +49,19 @@ class Reader:
 
     def state_view(self) -> dict:
         hall = self._hall
-        return views.state_view(hall.config, hall.state, hall.recent_calls, self._availability())
+        return views.state_view(hall.config, hall.state, hall.desks, hall.recent_calls, self._availability())
 
     def screen_snapshot(self, screen: Screen) -> dict:
         hall = self._hall
-        return views.screen_snapshot(hall.config, hall.state, hall.recent_calls, screen, self.now())
+        return views.screen_snapshot(hall.config, hall.state, hall.desks, hall.recent_calls, screen, self.now())
 
     def counter_snapshot(self, counter: Counter) -> dict:
-        return views.counter_snapshot(self.config, self._hall.state, counter)
+        return views.counter_snapshot(self.config, self._hall.state, self._hall.desks, counter)
+
+    def hall_live(self, agency_ids: list[str]) -> dict:
+        """The live hall view of these agencies (the caller has checked who may see them)."""
+        hall = self._hall
+        return views.hall_live(hall.config, hall.state, hall.desks, agency_ids, self.now())
 
     def public_ticket(self, ticket: Ticket) -> dict:
         return views.public_ticket(self.config, self._hall.state, ticket, self.now())
@@ -98,6 +105,36 @@ class Reader:
             return None
         return found if (self._hall.today() - found.service_date).days <= self.config.security.ticket_days else None
 
+    async def staff_status(self) -> list[dict]:
+        """The roster with each person's PIN state (set or not, locked until when); never a hash."""
+        secrets = {s.staff_id: s for s in await self._store.staff_secrets()}
+        desks = {d.officer: d.counter for d in self._hall.desks.values() if d.officer}
+        now = self.now()
+        rows = []
+        for member in self.config.staff:
+            secret = secrets.get(member.id)
+            locked = secret.locked_until if secret and secret.locked_until and secret.locked_until > now else None
+            rows.append(
+                {
+                    "id": member.id,
+                    "name": member.name,
+                    "role": member.role,
+                    "agencies": list(member.agencies),
+                    "pin_set": secret is not None,
+                    "pin_set_at": secret.set_at.isoformat() if secret else None,
+                    "locked_until": locked.isoformat() if locked else None,
+                    "counter": desks.get(member.id),
+                }
+            )
+        return rows
+
+    async def report_book(self, period: Period, agencies: list[str]) -> Book:
+        """Every report of PERIOD for these agencies (the caller checked who may see them)."""
+        return await build(self._store, self.config, period, agencies)
+
+    def report_detail(self, period: Period) -> AsyncIterator[list[Visit]]:
+        return self._store.iter_visits(period.first, period.last)
+
     async def tickets_on(self, day: date) -> list[Ticket]:
         return await self._store.tickets_on(day)
 
@@ -118,6 +155,11 @@ class Reader:
     def follow_counter(self, counter: Counter) -> Subscriber:
         topics = [Topic.counter(counter.id)] + [Topic.service(s) for s in counter.services]
         return self._hub.subscribe(topics, kind="counter", key=counter.id, snapshot=self.counter_snapshot(counter))
+
+    def follow_hall(self, agency_ids: list[str], who: str) -> Subscriber:
+        """The live hall view of these agencies: a snapshot, then each agency's figures as they change."""
+        topics = [Topic.agency(a) for a in agency_ids]
+        return self._hub.subscribe(topics, kind="hall", key=who, snapshot=self.hall_live(agency_ids))
 
     def follow_ticket(self, ticket: Ticket) -> TicketFeed:
         return TicketFeed(self, self._hub, ticket)

@@ -13,12 +13,16 @@ from datetime import datetime
 
 from .config import Config, Counter, Screen
 from .config.model import Kiosk
-from .engine import Availability, QueueState, Status, Ticket
+from .contract import DeskState
+from .engine import Availability, Desk, QueueState, Status, Ticket, desk_of
 from .engine.estimate import estimated_wait_seconds, staffed_counters, typical_service_seconds, wait_minutes
+from .figures import median
 
 RECENT_CALLS_SHOWN = 20
+OLDEST_WAITING_SHOWN = 20  # per service on the hall view: enough to flag every wait past target
 
 Calls = Mapping[str, Iterable[dict]]  # zone id -> its recent calls, newest first
+Desks = Mapping[str, Desk]
 
 
 def site_view(config: Config) -> dict:
@@ -37,8 +41,10 @@ def current_view(ticket: Ticket | None) -> dict | None:
     }
 
 
-def counter_view(config: Config, state: QueueState, counter: Counter) -> dict:
-    return {
+def counter_view(config: Config, state: QueueState, counter: Counter, desks: Desks, *, staff: bool = False) -> dict:
+    """A counter as screens show it; STAFF adds who is signed in (never sent to public screens)."""
+    desk = desk_of(desks, counter.id)
+    view = {
         "id": counter.id,
         "name": counter.name,
         "zone": counter.zone,
@@ -46,7 +52,22 @@ def counter_view(config: Config, state: QueueState, counter: Counter) -> dict:
         "current": current_view(state.current_ticket(counter.id)),
         "waiting": sum(state.waiting_count(s) for s in counter.services),
         "recall_limit": config.queue.recall_limit,
+        "state": str(desk.state),
+        "reason": desk.reason,
+        "since": desk.since.isoformat() if desk.since else None,
     }
+    if staff:
+        view["officer"] = officer_view(config, desk.officer)
+        view["officer_since"] = desk.officer_since.isoformat() if desk.officer_since else None
+        view["require_sign_in"] = config.requires_sign_in(counter)
+    return view
+
+
+def officer_view(config: Config, staff_id: str | None) -> dict | None:
+    if staff_id is None:
+        return None
+    member = config.staff_member(staff_id)
+    return {"id": staff_id, "name": member.name if member else staff_id}
 
 
 def ticket_view(config: Config, state: QueueState, ticket: Ticket, *, with_token: bool = False) -> dict:
@@ -60,7 +81,9 @@ def ticket_view(config: Config, state: QueueState, ticket: Ticket, *, with_token
     return view
 
 
-def screen_snapshot(config: Config, state: QueueState, calls: Calls, screen: Screen, now: datetime) -> dict:
+def screen_snapshot(
+    config: Config, state: QueueState, desks: Desks, calls: Calls, screen: Screen, now: datetime
+) -> dict:
     counters = [c for c in config.counters if c.zone == screen.zone]
     if screen.counters:
         counters = [c for c in counters if c.id in screen.counters]
@@ -75,7 +98,7 @@ def screen_snapshot(config: Config, state: QueueState, calls: Calls, screen: Scr
         "screen": screen.model_dump(mode="json"),
         "running_text": screen.running_text or config.site.running_text,
         "calls": shown[: max(screen.history + 1, 1)],
-        "counters": [counter_view(config, state, c) for c in counters],
+        "counters": [counter_view(config, state, c, desks) for c in counters],
         "server_time": now.isoformat(),
     }
 
@@ -91,11 +114,12 @@ def zone_snapshot(config: Config, calls: Calls, zone_id: str, now: datetime) -> 
     }
 
 
-def counter_snapshot(config: Config, state: QueueState, counter: Counter) -> dict:
+def counter_snapshot(config: Config, state: QueueState, desks: Desks, counter: Counter) -> dict:
     services = [s for s in (config.service(sid) for sid in counter.services) if s is not None]
     return {
         "type": "welcome",
-        "counter": counter_view(config, state, counter),
+        "counter": counter_view(config, state, counter, desks, staff=True),
+        "pause_reasons": list(config.attendance.pause_reasons),
         "services": [
             {"id": s.id, "name": s.name, "prefix": s.prefix, "waiting": state.waiting_count(s.id)} for s in services
         ],
@@ -103,7 +127,9 @@ def counter_snapshot(config: Config, state: QueueState, counter: Counter) -> dic
     }
 
 
-def state_view(config: Config, state: QueueState, calls: Calls, availability: Mapping[str, Availability]) -> dict:
+def state_view(
+    config: Config, state: QueueState, desks: Desks, calls: Calls, availability: Mapping[str, Availability]
+) -> dict:
     """`GET /api/state`: the whole hall at a glance."""
     return {
         "service_date": state.service_date.isoformat(),
@@ -119,10 +145,66 @@ def state_view(config: Config, state: QueueState, calls: Calls, availability: Ma
             }
             for s in config.services
         ],
-        "counters": [counter_view(config, state, c) for c in config.counters],
+        "counters": [counter_view(config, state, c, desks) for c in config.counters],  # public: no officers
         "recent_calls": sorted((c for zone in calls.values() for c in zone), key=lambda c: c["at"], reverse=True)[
             :RECENT_CALLS_SHOWN
         ],
+    }
+
+
+# --- the supervisors' live hall view --------------------------------------------------------
+
+
+def agency_live(config: Config, state: QueueState, desks: Desks, agency_id: str, now: datetime) -> dict:
+    """One agency on the live hall view: its services' queues and its counters, as of NOW.
+
+    The client ticks the waits on from `oldest` and `since` with the hall's clock, so a wait
+    crossing its target is flagged without a message from the server.
+    """
+    agency = config.agency(agency_id)
+    assert agency is not None, agency_id
+    services = [s for s in config.services if s.agency == agency_id]
+    counters = [c for c in config.counters if agency_id in config.counter_agencies(c)]
+    return {
+        "id": agency.id,
+        "name": agency.name,
+        "short_name": agency.label,
+        "services": [_service_live(config, state, s.id, now) for s in services],
+        "counters": [counter_view(config, state, c, desks, staff=True) for c in counters],
+        "server_time": now.isoformat(),
+    }
+
+
+def _service_live(config: Config, state: QueueState, service_id: str, now: datetime) -> dict:
+    service = config.service(service_id)
+    assert service is not None
+    waiting = state.waiting([service_id])
+    oldest = sorted(waiting, key=lambda t: t.queued_at)[:OLDEST_WAITING_SHOWN]
+    today = [t for t in state.tickets.values() if t.service == service_id]
+    waits = state.waits.get(service_id, [])
+    return {
+        "id": service.id,
+        "name": service.name,
+        "prefix": service.prefix,
+        "waiting": len(waiting),
+        "target_wait_minutes": config.target_wait_minutes(service),
+        "oldest": [{"number": t.number, "queued_at": t.queued_at.isoformat(), "priority": t.priority} for t in oldest],
+        "longest_wait_seconds": int((now - oldest[0].queued_at).total_seconds()) if oldest else 0,
+        "served": sum(1 for t in today if t.status == Status.SERVED),
+        "no_show": sum(1 for t in today if t.status == Status.NO_SHOW),
+        "median_wait_seconds": median(waits),
+    }
+
+
+def hall_live(config: Config, state: QueueState, desks: Desks, agency_ids: Iterable[str], now: datetime) -> dict:
+    """The live hall view's first message: the agencies this person may see."""
+    return {
+        "type": "snapshot",
+        "site": site_view(config),
+        "service_date": state.service_date.isoformat(),
+        "desk_states": [str(s) for s in DeskState],
+        "agencies": [agency_live(config, state, desks, a, now) for a in agency_ids],
+        "server_time": now.isoformat(),
     }
 
 

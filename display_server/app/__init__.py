@@ -28,7 +28,21 @@ from ..hub import Hub
 from ..print_desk import PrintDesk
 from ..reader import Reader
 from ..store import SqliteStore
-from . import api, auth, client_script, counter_page, kiosk, pages, printers, visitor, ws_counter, ws_screen
+from . import (
+    api,
+    auth,
+    client_script,
+    counter_page,
+    hall_view,
+    kiosk,
+    pages,
+    printers,
+    reports,
+    staff_pages,
+    visitor,
+    ws_counter,
+    ws_screen,
+)
 from .config_watch import ConfigWatcher
 from .context import Context
 from .errors import error_response
@@ -99,6 +113,9 @@ def create_app(
         *printers.routes,
         *auth.routes,
         *counter_page.routes,
+        *hall_view.routes,
+        *staff_pages.routes,
+        *reports.routes,
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
     return Starlette(

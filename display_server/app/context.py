@@ -18,7 +18,7 @@ from ..print_desk import PrintDesk
 from ..reader import Reader
 from .health import ScreenHealth
 from .security import RateLimiter
-from .sessions import AdminSessions
+from .sessions import PageSessions
 
 
 @dataclass
@@ -28,7 +28,7 @@ class Context:
     print_desk: PrintDesk
     issue_limiter: RateLimiter
     screen_health: ScreenHealth = field(default_factory=ScreenHealth)
-    admin_sessions: AdminSessions = field(default_factory=AdminSessions)
+    page_sessions: PageSessions = field(default_factory=PageSessions)
     config_path: Path | None = None
     config_problems: list[str] = field(default_factory=list)  # the last rejected edit's problems
 

@@ -209,7 +209,7 @@ async def admin_screens_live(request: Request) -> Response:
 
 
 async def admin_logout(request: Request) -> Response:
-    return end_session(request, RedirectResponse("/admin/screens", status_code=303))
+    return end_session(request, RedirectResponse("/admin/hall", status_code=303))
 
 
 routes = [

@@ -37,23 +37,48 @@ class IssueRequest(Body):
     request_id: RequestId | None = None
 
 
+Short = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
 class CounterCommand(Body):
     """A command on `/ws/counter`; `id` makes a retry act once."""
 
     type: Action = Field(strict=False)  # JSON gives the action's name; strict would want the enum itself
     id: RequestId
-    service: str | None = None
-    number: str | None = None
+    service: Short | None = None
+    number: Short | None = None
+    officer: Short | None = None  # sign_in
+    pin: Short | None = None  # sign_in
+    reason: Short | None = None  # pause
 
     def args(self) -> dict[str, str]:
-        return {k: v for k, v in (("service", self.service), ("number", self.number)) if v is not None}
+        named = ("service", "number", "officer", "pin", "reason")
+        return {name: value for name in named if (value := getattr(self, name)) is not None}
+
+
+AdminPage = Literal["/admin/hall", "/admin/reports", "/admin/screens", "/admin/printers", "/admin/staff"]
 
 
 class AdminLogin(Body):
-    """`POST /admin/login`, a form: the admin token, and the admin page to go back to."""
+    """`POST /admin/login`, a form: a roster id and password, or no id and the admin token."""
 
+    user: str = Field(default="", max_length=40)
     token: str = Field(min_length=1, max_length=512)
-    next: Literal["/admin/screens", "/admin/printers"] = "/admin/screens"
+    next: AdminPage = "/admin/hall"
+
+
+class OwnPinChange(Body):
+    """`POST /api/staff/pin`: a person changes their own PIN or password."""
+
+    staff: Short
+    old: Short
+    new: Short
+
+
+class PinReset(Body):
+    """`POST /api/staff/{id}/pin` and the staff page: an admin (or the person's supervisor) sets it."""
+
+    pin: Short
 
 
 def first_problem(error: ValidationError) -> str:

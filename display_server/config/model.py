@@ -112,6 +112,7 @@ class Service(Section):
     daily_quota: int | None = Field(default=None, ge=1)
     schedule: Schedule | None = None
     spoken_name: str | None = None
+    target_wait_minutes: int | None = Field(default=None, ge=1, le=1440)  # None: the hall's [queue] default
 
     _id = field_validator("id")(_check_identifier)
 
@@ -137,6 +138,7 @@ class Counter(Section):
     services: list[Identifier] = Field(min_length=1)
     zone: Identifier
     token: str = Field(min_length=8)
+    require_sign_in: bool | None = None  # None: the hall's [attendance] default
 
     _id = field_validator("id")(_check_identifier)
 
@@ -217,6 +219,43 @@ class Queue(Section):
     priority_every: int = Field(default=1, ge=1, le=20)
     recall_limit: int = Field(default=3, ge=1, le=10)
     priority_labels: list[str] = ["Lansia", "Disabilitas", "Ibu hamil"]
+    target_wait_minutes: int = Field(default=30, ge=1, le=1440)  # a wait past it is flagged on the hall view
+
+
+class Attendance(Section):
+    """People at the counters: signing in, pauses and the PIN rules."""
+
+    require_sign_in: bool = False  # a counter with nobody signed in refuses calls
+    pause_reasons: list[str] = Field(
+        default=["Istirahat", "Salat", "Rapat", "Gangguan sistem", "Keperluan lain"], min_length=1
+    )
+    max_wrong_pins: int = Field(default=5, ge=1, le=50)  # then the account is locked for a while
+    lockout_minutes: int = Field(default=15, ge=1, le=1440)
+    session_hours: float = Field(default=12, gt=0, le=168)  # admin and supervisor page sessions
+
+
+class StaffMember(Section):
+    """One person on the hall's roster. Their PIN or password is never here: `antrian staff set-pin`."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    role: Literal["admin", "supervisor", "officer"]
+    agencies: list[Identifier] = []  # an officer's one agency; a supervisor's one or more
+
+    _id = field_validator("id")(_check_identifier)
+
+    @model_validator(mode="after")
+    def _agencies_fit_role(self) -> StaffMember:
+        if self.role == "officer" and len(self.agencies) != 1:
+            raise ValueError('an officer belongs to exactly one agency (agencies = ["..."])')
+        if self.role == "supervisor" and not self.agencies:
+            raise ValueError("a supervisor needs at least one agency")
+        if self.role == "admin" and self.agencies:
+            raise ValueError("an admin sees the whole hall: leave agencies out")
+        return self
+
+    def may_see(self, agency_id: str) -> bool:
+        return self.role == "admin" or agency_id in self.agencies
 
 
 class Security(Section):
@@ -257,11 +296,13 @@ class Config(Section):
     counters: list[Counter] = Field(min_length=1)
     screens: list[Screen] = []
     kiosks: list[Kiosk] = []
+    attendance: Attendance = Attendance()
+    staff: list[StaffMember] = []
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
         problems: list[str] = []
-        for section in ("agencies", "services", "zones", "counters", "screens", "kiosks"):
+        for section in ("agencies", "services", "zones", "counters", "screens", "kiosks", "staff"):
             problems += _duplicate_ids(section, getattr(self, section))
         problems += _duplicate_prefixes(self.services)
         agencies = {a.id for a in self.agencies}
@@ -279,6 +320,8 @@ class Config(Section):
             problems += _unknown(f"screens.{i}.services", screen.services, services, "service")
         for i, kiosk in enumerate(self.kiosks):
             problems += _unknown(f"kiosks.{i}.agencies", kiosk.agencies, agencies, "agency")
+        for i, member in enumerate(self.staff):
+            problems += _unknown(f"staff.{i}.agencies", member.agencies, agencies, "agency")
         if problems:
             raise CrossReferenceError(problems)
         return self
@@ -287,7 +330,7 @@ class Config(Section):
     # once per (frozen) config instead of scanned each time.
     @cached_property
     def by_id(self) -> dict[str, dict[str, Any]]:
-        sections = ("services", "counters", "screens", "agencies", "kiosks", "zones")
+        sections = ("services", "counters", "screens", "agencies", "kiosks", "zones", "staff")
         return {section: {item.id: item for item in getattr(self, section)} for section in sections}
 
     def service(self, service_id: str) -> Service | None:
@@ -308,8 +351,21 @@ class Config(Section):
     def zone(self, zone_id: str) -> Zone | None:
         return self.by_id["zones"].get(zone_id)
 
+    def staff_member(self, staff_id: str) -> StaffMember | None:
+        return self.by_id["staff"].get(staff_id)
+
     def schedule_for(self, service: Service) -> Schedule:
         return service.schedule or self.schedule
+
+    def target_wait_minutes(self, service: Service) -> int:
+        return service.target_wait_minutes or self.queue.target_wait_minutes
+
+    def requires_sign_in(self, counter: Counter) -> bool:
+        return self.attendance.require_sign_in if counter.require_sign_in is None else counter.require_sign_in
+
+    def counter_agencies(self, counter: Counter) -> set[str]:
+        """The agencies whose services a counter serves (its officers come from one of them)."""
+        return {s.agency for s in (self.service(sid) for sid in counter.services) if s is not None}
 
 
 class CrossReferenceError(ValueError):

@@ -3,6 +3,18 @@
 See `queue.py` for the decide/commit/apply cycle every command follows.
 """
 
+from .desks import (
+    Desk,
+    DeskChange,
+    DeskDecision,
+    decide_close,
+    decide_open,
+    decide_pause,
+    decide_sign_in,
+    decide_sign_out,
+    desk_of,
+    refuse_call,
+)
 from .queue import (
     Call,
     CounterState,
@@ -29,6 +41,9 @@ __all__ = [
     "Call",
     "CounterState",
     "Decision",
+    "Desk",
+    "DeskChange",
+    "DeskDecision",
     "Outcome",
     "QueueState",
     "Rejection",
@@ -38,11 +53,18 @@ __all__ = [
     "decide_call_next",
     "decide_call_number",
     "decide_cancel",
+    "decide_close",
     "decide_confirm",
     "decide_finish",
     "decide_issue",
+    "decide_open",
+    "decide_pause",
     "decide_recall",
+    "decide_sign_in",
+    "decide_sign_out",
     "decide_skip",
     "decide_transfer",
+    "desk_of",
+    "refuse_call",
     "service_date",
 ]

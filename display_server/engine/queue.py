@@ -62,6 +62,9 @@ class QueueState:
     counters: dict[str, CounterState] = field(default_factory=dict)
     last_sequence: dict[str, int] = field(default_factory=dict)  # per origin service
     _waiting: dict[str, dict[str, Ticket]] = field(default_factory=dict, repr=False)
+    # Every wait of the day, per service (a transferred ticket waited once in each): the live
+    # view's figures are the reports' (docs/reports.md). Loaded from the store with the day.
+    waits: dict[str, list[float]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_tickets(cls, service_date: date, tickets: list[Ticket]) -> QueueState:
@@ -88,6 +91,8 @@ class QueueState:
         if outcome.call is not None:
             counter = self.counter(outcome.call.counter)
             if not outcome.call.recall:
+                waited = (outcome.call.at - outcome.ticket.queued_at).total_seconds()
+                self.waits.setdefault(outcome.ticket.service, []).append(max(0.0, waited))
                 counter.normals_since_priority = (
                     0 if outcome.ticket.priority else (counter.normals_since_priority or 0) + 1
                 )
@@ -201,15 +206,19 @@ def decide_cancel(state: QueueState, ticket_id_: str, *, now: datetime) -> Decis
     return Outcome("cancelled", cancelled, (cancelled,))
 
 
-def decide_call_next(state: QueueState, counter: Counter, *, now: datetime, priority_every: int) -> Decision:
+def decide_call_next(
+    state: QueueState, counter: Counter, *, now: datetime, priority_every: int, officer: str | None = None
+) -> Decision:
     queue = state.waiting(counter.services)
     if not queue:
         return Rejection("queue_empty", "no ticket is waiting for this counter's services")
     chosen = _next_by_priority_mix(queue, state.counter(counter.id), priority_every)
-    return _call(state, counter, chosen, now)
+    return _call(state, counter, chosen, now, officer)
 
 
-def decide_call_number(state: QueueState, counter: Counter, number: str, *, now: datetime) -> Decision:
+def decide_call_number(
+    state: QueueState, counter: Counter, number: str, *, now: datetime, officer: str | None = None
+) -> Decision:
     ticket = state.find_by_number(number)
     if ticket is None:
         return Rejection("ticket_not_found", f"no ticket {number!r} today")
@@ -217,7 +226,7 @@ def decide_call_number(state: QueueState, counter: Counter, number: str, *, now:
         return Rejection("ticket_taken", f"ticket {ticket.number} is {ticket.status}, not waiting")
     if ticket.service not in counter.services:
         return Rejection("wrong_service", f"ticket {ticket.number} is not for this counter's services")
-    return _call(state, counter, ticket, now)
+    return _call(state, counter, ticket, now, officer)
 
 
 def decide_recall(state: QueueState, counter: Counter, *, now: datetime) -> Decision:
@@ -250,13 +259,14 @@ def decide_transfer(state: QueueState, counter: Counter, service: Service, *, no
         called_at=None,
         queued_at=now,
         recalls=0,
+        officer=None,
     )
     return Outcome("transferred", ticket, (ticket,), counter.id)
 
 
-def _call(state: QueueState, counter: Counter, ticket: Ticket, now: datetime) -> Outcome:
+def _call(state: QueueState, counter: Counter, ticket: Ticket, now: datetime, officer: str | None) -> Outcome:
     """Call `ticket` at `counter`; the ticket it was serving counts as served."""
-    called = ticket.evolve(status=Status.CALLED, called_at=now, counter=counter.id, recalls=0)
+    called = ticket.evolve(status=Status.CALLED, called_at=now, counter=counter.id, recalls=0, officer=officer)
     changed = [called]
     previous = state.current_ticket(counter.id)
     if previous is not None and previous.status not in FINAL_STATES:

@@ -37,6 +37,8 @@ class Ticket:
     counter: str | None = None
     recalls: int = 0
     transferred_from: str | None = None
+    officer: str | None = None  # who called it (and so served it), when someone was signed in
+    channel: str = "kiosk"  # how it was taken: "kiosk" (a kiosk or the API); online booking later
 
     def evolve(self, **changes) -> Ticket:
         return replace(self, **changes)
@@ -56,6 +58,8 @@ class Ticket:
             "counter": self.counter,
             "recalls": self.recalls,
             "transferred_from": self.transferred_from,
+            "officer": self.officer,
+            "channel": self.channel,
         }
 
 

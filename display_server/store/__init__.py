@@ -1,6 +1,17 @@
 """Durable state. `Store` is the narrow interface; `SqliteStore` the one implementation."""
 
-from .interface import Event, Reply, Store
+from .interface import Change, DeskDay, Event, Reply, StaffSecret, Store, Visit, VisitCount
 from .sqlite import SchemaTooNewError, SqliteStore
 
-__all__ = ["Event", "Reply", "SchemaTooNewError", "SqliteStore", "Store"]
+__all__ = [
+    "Change",
+    "DeskDay",
+    "Event",
+    "Reply",
+    "SchemaTooNewError",
+    "SqliteStore",
+    "StaffSecret",
+    "Store",
+    "Visit",
+    "VisitCount",
+]

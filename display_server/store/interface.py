@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from ..engine import Outcome, Ticket
+from ..engine import Desk, DeskChange, Outcome, Ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,19 +24,99 @@ class Reply:
 class Event:
     seq: int
     kind: str
-    ticket_id: str
+    ticket_id: str | None  # None: an event about a counter (a sign-in, a pause)
     counter: str | None
     at: datetime
     data: dict
+    officer: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffSecret:
+    """A person's PIN or password as stored: an argon2 hash, and the wrong-PIN lockout."""
+
+    staff_id: str
+    hash: str
+    set_at: datetime
+    wrong_attempts: int = 0
+    locked_until: datetime | None = None
+
+
+Change = Outcome | DeskChange
+
+
+@dataclass(frozen=True, slots=True)
+class DeskDay:
+    """What was done at a counter by one officer (or nobody) on one service date."""
+
+    counter: str
+    officer: str | None
+    service_date: date
+    served: int
+    no_show: int
+    serving_seconds: float  # from each call to its visit's end
+    began: datetime  # the first call
+    ended: datetime  # the last visit's end
+
+
+@dataclass(frozen=True, slots=True)
+class VisitCount:
+    """How many visits share these traits in a service date (the reports' counting unit)."""
+
+    service_date: date
+    service: str
+    outcome: str  # pending | waiting | called | served | no_show | cancelled | transferred
+    first: bool  # the ticket's first visit (its issue), not one begun by a transfer
+    priority: bool
+    channel: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """One ticket's stay in one service's queue (docs/reports.md)."""
+
+    ticket_id: str
+    leg: int
+    service_date: date
+    service: str
+    priority: bool
+    channel: str
+    queued_at: datetime
+    called_at: datetime | None
+    last_called_at: datetime | None
+    finished_at: datetime | None
+    outcome: str
+    counter: str | None
+    officer: str | None
+    recalls: int
+    wait_seconds: float | None
+    service_seconds: float | None
 
 
 class Store(Protocol):
     async def open(self) -> None: ...
     async def close(self) -> None: ...
-    async def commit(self, outcome: Outcome, data: dict, reply: Reply | None = None) -> int: ...
+    async def commit(
+        self, change: Change, data: dict, reply: Reply | None = None, officer: str | None = None
+    ) -> int: ...
     async def find_reply(self, scope: str, request_id: str) -> dict | None: ...
     async def forget_replies_before(self, moment: datetime) -> None: ...
     async def tickets_on(self, service_date: date) -> list[Ticket]: ...
     async def ticket_by_token(self, token: str) -> Ticket | None: ...
     async def last_seq(self) -> int: ...
     async def events_on(self, service_date: date, kinds: tuple[str, ...], limit: int) -> list[Event]: ...
+    async def desks(self) -> list[Desk]: ...
+    async def staff_secret(self, staff_id: str) -> StaffSecret | None: ...
+    async def staff_secrets(self) -> list[StaffSecret]: ...
+    async def save_staff_secret(self, secret: StaffSecret) -> None: ...
+    async def forget_staff_secret(self, staff_id: str) -> None: ...
+    async def visit_counts(self, first: date, last: date) -> list[VisitCount]: ...
+    async def visit_durations(self, first: date, last: date) -> list[tuple[str, float | None, float | None]]: ...
+    async def arrivals_by_hour(
+        self, first: date, last: date, utc_offset_minutes: int
+    ) -> list[tuple[str, int, int, float | None]]: ...
+    async def desk_days(self, first: date, last: date) -> list[DeskDay]: ...
+    async def desk_service_times(self, first: date, last: date) -> list[tuple[str, str | None, float]]: ...
+    async def events_between(self, first: date, last: date, kinds: tuple[str, ...]) -> list[Event]: ...
+    def iter_visits(self, first: date, last: date) -> AsyncIterator[list[Visit]]: ...

@@ -44,4 +44,78 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (scope, request_id)
     );
     """,
+    # 2: people at the counters. The journal takes events that are about a counter, not a
+    # ticket (ticket_id NULL), and records who did each; tickets record who called them;
+    # desks hold each counter's state and officer; staff secrets hold argon2 hashes only.
+    """
+    CREATE TABLE events_v2 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        service_date TEXT NOT NULL,
+        ticket_id TEXT,
+        counter TEXT,
+        officer TEXT,
+        at TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    INSERT INTO events_v2 (seq, kind, service_date, ticket_id, counter, at, data)
+        SELECT seq, kind, service_date, ticket_id, counter, at, data FROM events ORDER BY seq;
+    DROP TABLE events;
+    ALTER TABLE events_v2 RENAME TO events;
+    CREATE INDEX events_by_date ON events (service_date, kind);
+    ALTER TABLE tickets ADD COLUMN officer TEXT;
+    CREATE TABLE desks (
+        counter TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        reason TEXT,
+        since TEXT,
+        officer TEXT UNIQUE,
+        officer_since TEXT
+    );
+    CREATE TABLE staff_secrets (
+        staff_id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL,
+        set_at TEXT NOT NULL,
+        wrong_attempts INTEGER NOT NULL DEFAULT 0,
+        locked_until TEXT
+    );
+    """,
+    # 3: reports. A ticket's channel (kiosk; online booking later), and one row per visit of a
+    # ticket to a service ("leg": a transfer starts the next), kept exact by the store's one
+    # commit path, so a year of reports reads one narrow, indexed table. Older tickets get one
+    # leg each from their row (a transfer made before this version counts in its last service).
+    """
+    ALTER TABLE tickets ADD COLUMN channel TEXT NOT NULL DEFAULT 'kiosk';
+    CREATE TABLE visits (
+        ticket_id TEXT NOT NULL,
+        leg INTEGER NOT NULL,
+        service_date TEXT NOT NULL,
+        service TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        queued_at TEXT NOT NULL,
+        called_at TEXT,
+        last_called_at TEXT,
+        finished_at TEXT,
+        outcome TEXT NOT NULL,
+        counter TEXT,
+        officer TEXT,
+        recalls INTEGER NOT NULL DEFAULT 0,
+        transferred_in INTEGER NOT NULL DEFAULT 0,
+        wait_seconds REAL,
+        service_seconds REAL,
+        PRIMARY KEY (ticket_id, leg)
+    );
+    CREATE INDEX visits_by_date ON visits (service_date, service);
+    CREATE INDEX visits_counting ON visits (service_date, service, outcome, leg, priority, channel);
+    INSERT INTO visits (ticket_id, leg, service_date, service, priority, channel, queued_at, called_at,
+            last_called_at, finished_at, outcome, counter, officer, recalls, transferred_in, wait_seconds,
+            service_seconds)
+        SELECT id, 0, service_date, service, priority, 'kiosk', queued_at, called_at, called_at,
+            finished_at, status, counter, officer, recalls, transferred_from IS NOT NULL,
+            CASE WHEN called_at IS NOT NULL THEN (julianday(called_at) - julianday(queued_at)) * 86400 END,
+            CASE WHEN status = 'served' AND called_at IS NOT NULL
+                THEN (julianday(finished_at) - julianday(called_at)) * 86400 END
+        FROM tickets;
+    """,
 ]

@@ -20,7 +20,7 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
@@ -28,8 +28,9 @@ from typing import TypeVar
 
 import aiosqlite
 
-from ..engine import Outcome, Status, Ticket
-from .interface import Event, Reply
+from ..contract import DeskState
+from ..engine import Desk, DeskChange, Outcome, Status, Ticket
+from .interface import Change, DeskDay, Event, Reply, StaffSecret, Visit, VisitCount
 from .schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -37,14 +38,21 @@ T = TypeVar("T")
 
 _TICKET_COLUMNS = (
     "id, service_date, origin_service, service, sequence, number, priority, status, issued_at,"
-    " queued_at, called_at, finished_at, counter, recalls, transferred_from, token"
+    " queued_at, called_at, finished_at, counter, recalls, transferred_from, token, officer, channel"
 )
+_DESK_COLUMNS = "counter, state, reason, since, officer, officer_since"
+_VISIT_COLUMNS = (
+    "ticket_id, leg, service_date, service, priority, channel, queued_at, called_at, last_called_at,"
+    " finished_at, outcome, counter, officer, recalls, wait_seconds, service_seconds"
+)
+VISIT_BATCH = 5000
+_SECRET_COLUMNS = "staff_id, hash, set_at, wrong_attempts, locked_until"
 
 
 # A ticket's id is its service date, service and number. An issued ticket is a plain
 # INSERT, so a number issued twice is an IntegrityError, never an overwrite: the store's
 # UNIQUE constraints back up the engine. Every later change updates the ticket's row.
-_INSERT_TICKET = f"INSERT INTO tickets ({_TICKET_COLUMNS}) VALUES ({', '.join('?' * 16)})"
+_INSERT_TICKET = f"INSERT INTO tickets ({_TICKET_COLUMNS}) VALUES ({', '.join('?' * 18)})"
 _UPSERT_TICKET = (
     _INSERT_TICKET
     + " ON CONFLICT (id) DO UPDATE SET "
@@ -135,12 +143,18 @@ class SqliteStore:
 
     # --- writes --------------------------------------------------------------------
 
-    async def commit(self, outcome: Outcome, data: dict, reply: Reply | None = None) -> int:
+    async def commit(self, change: Change, data: dict, reply: Reply | None = None, officer: str | None = None) -> int:
         """Write the command's effects in one transaction; return the event's `seq`."""
-        return await self._write(_commit, outcome, data, reply)
+        return await self._write(_commit, change, data, reply, officer)
 
     async def forget_replies_before(self, moment: datetime) -> None:
         await self._write(_forget_replies_before, moment.isoformat())
+
+    async def save_staff_secret(self, secret: StaffSecret) -> None:
+        await self._write(_save_staff_secret, secret)
+
+    async def forget_staff_secret(self, staff_id: str) -> None:
+        await self._write(_forget_staff_secret, staff_id)
 
     # --- reads ---------------------------------------------------------------------
 
@@ -171,15 +185,116 @@ class SqliteStore:
         """The day's latest events of these kinds, oldest first."""
         marks = ", ".join("?" for _ in kinds)
         cursor = await self.db.execute(
-            f"SELECT seq, kind, ticket_id, counter, at, data FROM events"
+            f"SELECT seq, kind, ticket_id, counter, at, data, officer FROM events"
             f" WHERE service_date = ? AND kind IN ({marks}) ORDER BY seq DESC LIMIT ?",
             (service_date.isoformat(), *kinds, limit),
         )
         rows = await cursor.fetchall()
         return [
-            Event(seq, kind, ticket_id, counter, datetime.fromisoformat(at), json.loads(data))
-            for seq, kind, ticket_id, counter, at, data in reversed(list(rows))
+            Event(seq, kind, ticket_id, counter, datetime.fromisoformat(at), json.loads(data), officer)
+            for seq, kind, ticket_id, counter, at, data, officer in reversed(list(rows))
         ]
+
+    # --- reports (docs/reports.md): reads of the visits table, by service date -----------
+
+    async def visit_counts(self, first: date, last: date) -> list[VisitCount]:
+        rows = await self.db.execute_fetchall(
+            "SELECT service_date, service, outcome, leg = 0, priority, channel, COUNT(*) FROM visits"
+            " WHERE service_date BETWEEN ? AND ?"
+            " GROUP BY service_date, service, outcome, leg = 0, priority, channel",
+            (first.isoformat(), last.isoformat()),
+        )
+        return [
+            VisitCount(date.fromisoformat(day), service, outcome, bool(is_first), bool(priority), channel, count)
+            for day, service, outcome, is_first, priority, channel, count in rows
+        ]
+
+    async def visit_durations(self, first: date, last: date) -> list[tuple[str, float | None, float | None]]:
+        """(service, wait, service time) of every called visit in the period."""
+        rows = await self.db.execute_fetchall(
+            "SELECT service, wait_seconds, service_seconds FROM visits"
+            " WHERE service_date BETWEEN ? AND ? AND wait_seconds IS NOT NULL",
+            (first.isoformat(), last.isoformat()),
+        )
+        return [(service, wait, served) for service, wait, served in rows]
+
+    async def arrivals_by_hour(
+        self, first: date, last: date, utc_offset_minutes: int
+    ) -> list[tuple[str, int, int, float | None]]:
+        """(service, local weekday 0=Monday, local hour, wait) of every ticket issued in the period.
+
+        The hall's offset is fixed (Indonesia keeps no daylight saving time), so SQLite shifts it."""
+        rows = await self.db.execute_fetchall(
+            "SELECT service, (CAST(strftime('%w', queued_at, ?) AS INTEGER) + 6) % 7,"
+            " CAST(strftime('%H', queued_at, ?) AS INTEGER), wait_seconds FROM visits"
+            " WHERE service_date BETWEEN ? AND ? AND leg = 0 AND outcome != 'cancelled'",
+            (f"{utc_offset_minutes:+d} minutes",) * 2 + (first.isoformat(), last.isoformat()),
+        )
+        return [(service, weekday, hour, wait) for service, weekday, hour, wait in rows]
+
+    async def desk_days(self, first: date, last: date) -> list[DeskDay]:
+        """Per counter, officer and service date: what was done there, and when it began and ended."""
+        rows = await self.db.execute_fetchall(
+            "SELECT counter, officer, service_date, SUM(outcome = 'served'), SUM(outcome = 'no_show'),"
+            " SUM((julianday(COALESCE(finished_at, called_at)) - julianday(called_at)) * 86400),"
+            " MIN(called_at), MAX(COALESCE(finished_at, called_at)) FROM visits"
+            " WHERE service_date BETWEEN ? AND ? AND counter IS NOT NULL AND called_at IS NOT NULL"
+            " GROUP BY counter, officer, service_date",
+            (first.isoformat(), last.isoformat()),
+        )
+        return [
+            DeskDay(counter, officer, date.fromisoformat(day), served, no_show, busy or 0.0,
+                    datetime.fromisoformat(began), datetime.fromisoformat(ended))
+            for counter, officer, day, served, no_show, busy, began, ended in rows
+        ]  # fmt: skip
+
+    async def desk_service_times(self, first: date, last: date) -> list[tuple[str, str | None, float]]:
+        """(counter, officer, service time) of every served visit in the period."""
+        rows = await self.db.execute_fetchall(
+            "SELECT counter, officer, service_seconds FROM visits WHERE service_date BETWEEN ? AND ?"
+            " AND counter IS NOT NULL AND outcome = 'served' AND service_seconds IS NOT NULL",
+            (first.isoformat(), last.isoformat()),
+        )
+        return [(counter, officer, served) for counter, officer, served in rows]
+
+    async def events_between(self, first: date, last: date, kinds: tuple[str, ...]) -> list[Event]:
+        marks = ", ".join("?" for _ in kinds)
+        rows = await self.db.execute_fetchall(
+            f"SELECT seq, kind, ticket_id, counter, at, data, officer FROM events"
+            f" WHERE service_date BETWEEN ? AND ? AND kind IN ({marks}) ORDER BY seq",
+            (first.isoformat(), last.isoformat(), *kinds),
+        )
+        return [
+            Event(seq, kind, ticket_id, counter, datetime.fromisoformat(at), json.loads(data), officer)
+            for seq, kind, ticket_id, counter, at, data, officer in rows
+        ]
+
+    async def iter_visits(self, first: date, last: date) -> AsyncIterator[list[Visit]]:
+        """Every visit of the period in batches, oldest first: a year's detail in bounded memory."""
+        cursor = await self.db.execute(
+            f"SELECT {_VISIT_COLUMNS} FROM visits WHERE service_date BETWEEN ? AND ?"
+            " ORDER BY service_date, queued_at, ticket_id, leg",
+            (first.isoformat(), last.isoformat()),
+        )
+        try:
+            while rows := await cursor.fetchmany(VISIT_BATCH):
+                yield [_visit_from_row(row) for row in rows]
+        finally:
+            await cursor.close()
+
+    async def desks(self) -> list[Desk]:
+        rows = await self.db.execute_fetchall(f"SELECT {_DESK_COLUMNS} FROM desks ORDER BY counter")
+        return [_desk_from_row(row) for row in rows]
+
+    async def staff_secret(self, staff_id: str) -> StaffSecret | None:
+        rows = await self.db.execute_fetchall(
+            f"SELECT {_SECRET_COLUMNS} FROM staff_secrets WHERE staff_id = ?", (staff_id,)
+        )
+        return _secret_from_row(next(iter(rows))) if rows else None
+
+    async def staff_secrets(self) -> list[StaffSecret]:
+        rows = await self.db.execute_fetchall(f"SELECT {_SECRET_COLUMNS} FROM staff_secrets ORDER BY staff_id")
+        return [_secret_from_row(row) for row in rows]
 
 
 # --- the writer thread -------------------------------------------------------------
@@ -206,23 +321,17 @@ def _settings(db: sqlite3.Connection) -> dict[str, str | int]:
     return {"journal_mode": journal_mode, "synchronous": synchronous}
 
 
-def _commit(db: sqlite3.Connection, outcome: Outcome, data: dict, reply: Reply | None) -> int:
+def _commit(db: sqlite3.Connection, change: Change, data: dict, reply: Reply | None, officer: str | None) -> int:
     db.execute("BEGIN IMMEDIATE")
     try:
-        issued = outcome.ticket if outcome.kind == "issued" else None
-        if issued is not None:  # a new ticket: a plain INSERT, so a repeated number cannot overwrite one
-            db.execute(_INSERT_TICKET, _ticket_row(issued))
-        db.executemany(_UPSERT_TICKET, [_ticket_row(t) for t in outcome.changed if t is not issued])
+        if isinstance(change, DeskChange):
+            event = _write_desks(db, change, data)
+        else:
+            event = _write_tickets(db, change, data, officer)
         cursor = db.execute(
-            "INSERT INTO events (kind, service_date, ticket_id, counter, at, data) VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                outcome.kind,
-                outcome.ticket.service_date.isoformat(),
-                outcome.ticket.id,
-                outcome.counter,
-                (outcome.call.at if outcome.call else outcome.ticket.issued_at).isoformat(),
-                json.dumps(data, ensure_ascii=False),
-            ),
+            "INSERT INTO events (kind, service_date, ticket_id, counter, officer, at, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            event,
         )
         seq = cursor.lastrowid
         assert seq is not None  # an INSERT always has one
@@ -239,8 +348,177 @@ def _commit(db: sqlite3.Connection, outcome: Outcome, data: dict, reply: Reply |
     return seq
 
 
+def _write_tickets(db: sqlite3.Connection, outcome: Outcome, data: dict, officer: str | None) -> tuple:
+    """The tickets' rows; the journal's event row."""
+    issued = outcome.ticket if outcome.kind == "issued" else None
+    if issued is not None:  # a new ticket: a plain INSERT, so a repeated number cannot overwrite one
+        db.execute(_INSERT_TICKET, _ticket_row(issued))
+    db.executemany(_UPSERT_TICKET, [_ticket_row(t) for t in outcome.changed if t is not issued])
+    _record_visits(db, outcome, officer)
+    at = outcome.call.at if outcome.call else outcome.ticket.issued_at
+    service_date = outcome.ticket.service_date.isoformat()
+    body = json.dumps(data, ensure_ascii=False)
+    return (outcome.kind, service_date, outcome.ticket.id, outcome.counter, officer, at.isoformat(), body)
+
+
+# --- visits: one row per ticket per service it queued in, for the reports -----------------
+
+_CURRENT_LEG = "ticket_id = ? AND leg = (SELECT MAX(leg) FROM visits WHERE ticket_id = ?)"
+_SECONDS_SINCE = "(julianday(?) - julianday({column})) * 86400"
+
+
+def _record_visits(db: sqlite3.Connection, outcome: Outcome, officer: str | None) -> None:
+    """Carry each changed ticket's step into its current visit (docs/reports.md defines the figures)."""
+    for ticket in outcome.changed:
+        if outcome.kind == "issued":
+            _start_visit(db, ticket, leg=0)
+        elif outcome.kind == "transferred":
+            _end_visit(db, ticket, "transferred", ticket.queued_at)
+            (leg,) = db.execute("SELECT MAX(leg) FROM visits WHERE ticket_id = ?", (ticket.id,)).fetchone()
+            _start_visit(db, ticket, leg=leg + 1)
+        elif outcome.kind == "called" and ticket.status == Status.CALLED:
+            at = _iso(ticket.called_at)
+            wait = (ticket.called_at - ticket.queued_at).total_seconds() if ticket.called_at else None
+            db.execute(
+                "UPDATE visits SET outcome = 'called', called_at = COALESCE(called_at, ?), last_called_at = ?,"
+                f" wait_seconds = COALESCE(wait_seconds, ?), counter = ?, officer = ? WHERE {_CURRENT_LEG}",
+                (at, at, wait, ticket.counter, officer, ticket.id, ticket.id),
+            )
+        elif outcome.kind == "recalled":
+            at = _iso(outcome.call.at if outcome.call else None)
+            db.execute(
+                f"UPDATE visits SET recalls = ?, last_called_at = ? WHERE {_CURRENT_LEG}",
+                (ticket.recalls, at, ticket.id, ticket.id),
+            )
+        elif outcome.kind == "confirmed":
+            db.execute(f"UPDATE visits SET outcome = 'waiting' WHERE {_CURRENT_LEG}", (ticket.id, ticket.id))
+        elif ticket.status in (Status.SERVED, Status.NO_SHOW, Status.CANCELLED):
+            _end_visit(db, ticket, str(ticket.status), ticket.finished_at)
+
+
+def _start_visit(db: sqlite3.Connection, ticket: Ticket, *, leg: int) -> None:
+    db.execute(
+        "INSERT INTO visits (ticket_id, leg, service_date, service, priority, channel, queued_at, outcome,"
+        " transferred_in) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            ticket.id,
+            leg,
+            ticket.service_date.isoformat(),
+            ticket.service,
+            int(ticket.priority),
+            ticket.channel,
+            ticket.queued_at.isoformat(),
+            str(ticket.status),
+            int(leg > 0),
+        ),
+    )
+
+
+def _end_visit(db: sqlite3.Connection, ticket: Ticket, outcome: str, at: datetime | None) -> None:
+    """Served: its service time runs from the last call (recalls included) to now."""
+    service = _SECONDS_SINCE.format(column="last_called_at") if outcome == "served" else "NULL"
+    db.execute(
+        f"UPDATE visits SET outcome = ?, finished_at = ?, service_seconds = {service} WHERE {_CURRENT_LEG}",
+        (outcome, _iso(at), *((_iso(at),) if outcome == "served" else ()), ticket.id, ticket.id),
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _write_desks(db: sqlite3.Connection, change: DeskChange, data: dict) -> tuple:
+    """The desks' rows (the officer leaving a desk first: one officer, one desk); the event row."""
+    for desk in change.desks:
+        db.execute(
+            f"INSERT INTO desks ({_DESK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (counter) DO UPDATE SET"
+            " state = excluded.state, reason = excluded.reason, since = excluded.since,"
+            " officer = excluded.officer, officer_since = excluded.officer_since",
+            _desk_row(desk),
+        )
+    service_date = data["service_date"]
+    body = json.dumps(data, ensure_ascii=False)
+    return (change.kind, service_date, None, change.counter, change.officer, change.at.isoformat(), body)
+
+
 def _forget_replies_before(db: sqlite3.Connection, moment: str) -> None:
     db.execute("DELETE FROM replies WHERE at < ?", (moment,))
+
+
+def _save_staff_secret(db: sqlite3.Connection, secret: StaffSecret) -> None:
+    db.execute(
+        f"INSERT INTO staff_secrets ({_SECRET_COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT (staff_id) DO UPDATE SET"
+        " hash = excluded.hash, set_at = excluded.set_at, wrong_attempts = excluded.wrong_attempts,"
+        " locked_until = excluded.locked_until",
+        (
+            secret.staff_id,
+            secret.hash,
+            secret.set_at.isoformat(),
+            secret.wrong_attempts,
+            secret.locked_until.isoformat() if secret.locked_until else None,
+        ),
+    )
+
+
+def _forget_staff_secret(db: sqlite3.Connection, staff_id: str) -> None:
+    db.execute("DELETE FROM staff_secrets WHERE staff_id = ?", (staff_id,))
+
+
+def _desk_row(desk: Desk) -> tuple:
+    return (
+        desk.counter,
+        str(desk.state),
+        desk.reason,
+        desk.since.isoformat() if desk.since else None,
+        desk.officer,
+        desk.officer_since.isoformat() if desk.officer_since else None,
+    )
+
+
+def _visit_from_row(row: sqlite3.Row | tuple) -> Visit:
+    (ticket_id, leg, day, service, priority, channel, queued, called, last_called, finished, outcome,
+     counter, officer, recalls, wait, served) = row  # fmt: skip
+    return Visit(
+        ticket_id=ticket_id,
+        leg=leg,
+        service_date=date.fromisoformat(day),
+        service=service,
+        priority=bool(priority),
+        channel=channel,
+        queued_at=datetime.fromisoformat(queued),
+        called_at=datetime.fromisoformat(called) if called else None,
+        last_called_at=datetime.fromisoformat(last_called) if last_called else None,
+        finished_at=datetime.fromisoformat(finished) if finished else None,
+        outcome=outcome,
+        counter=counter,
+        officer=officer,
+        recalls=recalls,
+        wait_seconds=wait,
+        service_seconds=served,
+    )
+
+
+def _desk_from_row(row: sqlite3.Row | tuple) -> Desk:
+    counter, state, reason, since, officer, officer_since = row
+    return Desk(
+        counter=counter,
+        state=DeskState(state),
+        reason=reason,
+        since=datetime.fromisoformat(since) if since else None,
+        officer=officer,
+        officer_since=datetime.fromisoformat(officer_since) if officer_since else None,
+    )
+
+
+def _secret_from_row(row: sqlite3.Row | tuple) -> StaffSecret:
+    staff_id, hash_, set_at, wrong, locked_until = row
+    return StaffSecret(
+        staff_id=staff_id,
+        hash=hash_,
+        set_at=datetime.fromisoformat(set_at),
+        wrong_attempts=wrong,
+        locked_until=datetime.fromisoformat(locked_until) if locked_until else None,
+    )
 
 
 def _ticket_row(t: Ticket) -> tuple:
@@ -261,6 +539,8 @@ def _ticket_row(t: Ticket) -> tuple:
         t.recalls,
         t.transferred_from,
         t.token,
+        t.officer,
+        t.channel,
     )
 
 
@@ -282,6 +562,8 @@ def _ticket_from_row(row: sqlite3.Row | tuple) -> Ticket:
         recalls,
         transferred_from,
         token,
+        officer,
+        channel,
     ) = row
     return Ticket(
         id=id_,
@@ -300,4 +582,6 @@ def _ticket_from_row(row: sqlite3.Row | tuple) -> Ticket:
         recalls=recalls,
         transferred_from=transferred_from,
         token=token,
+        officer=officer,
+        channel=channel,
     )

@@ -3,6 +3,12 @@
  * The outbox of commands lives in localStorage under their request ids: a command sent
  * while offline, or whose ack was lost, or pending when the page was reloaded, is sent
  * again with the same id after the next welcome, and the server acts on it once.
+ * A sign-in is the exception: it carries the officer's PIN, so it is sent once from memory
+ * and never stored; a sign-in lost with the link is simply asked for again.
+ *
+ * The desk: who is signed in (sign_in, sign_out) and its state (pause with a reason, open,
+ * close). Calls are refused while the counter is not open, or nobody is signed in where the
+ * hall requires it; the page shows why and keeps those buttons disabled.
  * Reconnecting, the prev_seq rule and the error texts come from client.js (window.Antrian). */
 (function () {
   "use strict";
@@ -22,10 +28,14 @@
     117: "call", 106: "call", 80: "call", 102: "call"
   };
 
+  var CALLS = { call_next: true, call: true, recall: true };  // refused unless the desk allows calls
+
   var state = {
     online: false, fatal: null, connectedOnce: false, failures: 0,
-    counter: null, services: [], transferTo: [],
-    resent: {}, refreshAfterResends: false, lastPress: {}
+    counter: null, services: [], transferTo: [], pauseReasons: [],
+    resent: {}, refreshAfterResends: false, lastPress: {},
+    signIn: null,          // the sign-in in flight: {id} (its PIN is not kept)
+    changingOfficer: false // "Ganti petugas" opened the sign-in form over a signed-in officer
   };
   var outbox = loadOutbox();
 
@@ -92,6 +102,10 @@
     onClose: function (info) {
       state.online = false;
       state.failures = info.failures;
+      if (state.signIn) {  // its reply is lost with the link: the officer signs in again
+        state.signIn = null;
+        $("sign-in-error").textContent = Antrian.errorText("unreachable");
+      }
       render();
     }
   });
@@ -121,7 +135,9 @@
       case "state": takeSnapshot(message); break;
       case "counter": state.counter = message.counter; break;
       case "waiting": setWaiting(message.service, message.waiting); break;
-      case "ack": case "error": replied(message); break;
+      case "ack": case "error":
+        if (state.signIn && message.id === state.signIn.id) { signInReplied(message); } else { replied(message); }
+        break;
     }
   }
 
@@ -142,6 +158,7 @@
     state.counter = message.counter;
     state.services = message.services || [];
     state.transferTo = message.transfer_to || [];
+    if (message.pause_reasons) { state.pauseReasons = message.pause_reasons; }
   }
 
   function setWaiting(service, waiting) {
@@ -163,6 +180,19 @@
     if (state.refreshAfterResends && isEmpty(state.resent)) {
       state.refreshAfterResends = false;
       send({ type: "state" });  // a replayed ack shows the counter as it was then
+    }
+  }
+
+  function signInReplied(message) {
+    state.signIn = null;
+    if (message.type === "ack") {
+      if (message.counter) { state.counter = message.counter; }
+      state.changingOfficer = false;
+      $("sign-in-error").textContent = "";
+      say(ackText("sign_in", null), false);
+    } else {
+      $("sign-in-error").textContent = Antrian.errorText(message.code, message.message);
+      $("pin-input").focus();
     }
   }
 
@@ -211,8 +241,19 @@
     return !!(current && counter.recall_limit > 0 && current.recalls >= counter.recall_limit);
   }
 
+  // Why calls are refused right now (an Indonesian text), or "" when they are allowed.
+  function callsBlocked() {
+    var counter = state.counter;
+    if (!counter) { return ""; }
+    if (counter.state === "paused") { return Antrian.errorText("counter_paused"); }
+    if (counter.state === "closed") { return Antrian.errorText("counter_closed"); }
+    if (counter.require_sign_in && !counter.officer) { return Antrian.errorText("not_signed_in"); }
+    return "";
+  }
+
   function press(action) {
     if (state.fatal) { return; }
+    if (CALLS[action] && callsBlocked()) { say(callsBlocked(), true); return; }
     if (action === "transfer") { openPanel("transfer-form"); return; }
     if (action === "call") { openPanel("call-form"); return; }
     submit(action, {});
@@ -235,6 +276,7 @@
   function openPanel(id) {
     closePanels();
     if (id === "transfer-form") { fillTransferChoices(); }
+    if (id === "pause-form") { fillPauseReasons(); }
     $(id).hidden = false;
     var field = $(id).querySelector("select, input");
     if (field) { field.focus(); }
@@ -243,6 +285,27 @@
   function closePanels() {
     $("transfer-form").hidden = true;
     $("call-form").hidden = true;
+    $("pause-form").hidden = true;
+  }
+
+  function fillPauseReasons() {
+    var select = $("pause-reason");
+    select.innerHTML = "";
+    for (var i = 0; i < state.pauseReasons.length; i++) {
+      var option = document.createElement("option");
+      option.value = state.pauseReasons[i];
+      option.appendChild(document.createTextNode(state.pauseReasons[i]));
+      select.appendChild(option);
+    }
+  }
+
+  // Sent once, from memory: the PIN leaves the field as it is sent and is kept nowhere.
+  function signIn(officer, pin) {
+    if (!state.online) { $("sign-in-error").textContent = Antrian.errorText("unreachable"); return; }
+    var command = { type: "sign_in", id: newId(), officer: officer, pin: pin };
+    state.signIn = { id: command.id };
+    $("sign-in-error").textContent = "";
+    send(command);
   }
 
   function fillTransferChoices() {
@@ -279,6 +342,11 @@
       case "skip": return number + " dilewati (tidak hadir)";
       case "finish": return number + " selesai dilayani";
       case "transfer": return number + " dialihkan";
+      case "sign_in": return "Selamat bertugas, " + officerName();
+      case "sign_out": return "Petugas sudah keluar";
+      case "pause": return "Loket dijeda: " + ((state.counter && state.counter.reason) || "");
+      case "open": return "Loket dibuka, siap memanggil";
+      case "close": return "Loket ditutup";
     }
     return "OK";
   }
@@ -312,8 +380,55 @@
     return state.connectedOnce ? "Menghubungkan ulang…" : "Menghubungkan…";
   }
 
+  function officerName() {
+    var officer = state.counter && state.counter.officer;
+    return officer ? officer.name : "";
+  }
+
+  function deskStateText(counter) {
+    var label = Antrian.contract.deskStates[counter.state] || counter.state;
+    return counter.state === "paused" && counter.reason ? label + " \u2014 " + counter.reason : label;
+  }
+
+  function renderDesk() {
+    var counter = state.counter;
+    if (!counter) { return; }
+    var officer = counter.officer;
+    var name = $("officer-name");
+    name.textContent = officer ? "Petugas: " + officer.name : "Belum ada petugas";
+    name.className = officer ? "officer" : "officer none";
+    $("sign-out").hidden = !officer;
+    $("change-officer").hidden = !officer || state.changingOfficer;
+    var signInShown = !officer || state.changingOfficer;
+    if ($("sign-in-form").hidden === signInShown) {
+      $("sign-in-form").hidden = !signInShown;
+      if (!signInShown) { $("sign-in-error").textContent = ""; }
+    }
+    $("sign-in-cancel").hidden = !officer;
+    $("sign-in-submit").disabled = !!state.signIn;
+
+    var desk = $("desk-state");
+    desk.textContent = deskStateText(counter);
+    desk.setAttribute("data-state", counter.state);
+    desk.className = "desk-state state-" + counter.state;
+    $("pause-button").hidden = counter.state !== "open";
+    $("open-button").hidden = counter.state === "open";
+    $("open-button").textContent = counter.state === "paused" ? "Lanjutkan" : Antrian.actionLabel("open");
+    $("close-button").hidden = counter.state === "closed";
+    if (counter.state !== "open") { $("pause-form").hidden = true; }
+
+    var blocked = callsBlocked();
+    $("calls-blocked").textContent = blocked;
+    var calls = document.querySelectorAll("[data-calls]");
+    for (var i = 0; i < calls.length; i++) {
+      calls[i].disabled = !!blocked;
+      calls[i].title = blocked;
+    }
+  }
+
   function render() {
     var link = $("link"), counter = state.counter, current = counter && counter.current;
+    renderDesk();
     link.textContent = linkText();
     link.className = "link " + (state.fatal ? "failed" : state.online ? "online" : "connecting");
     $("current").textContent = current ? current.number : "—";
@@ -366,6 +481,36 @@
     };
     var cancels = document.querySelectorAll(".panel .cancel");
     for (var c = 0; c < cancels.length; c++) { cancels[c].onclick = closePanels; }
+    $("sign-in-form").onsubmit = function (event) {
+      event.preventDefault();
+      var officer = $("officer-input").value.replace(/^\s+|\s+$/g, "").toLowerCase();
+      var pin = $("pin-input").value;
+      $("pin-input").value = "";
+      if (!officer || !pin || state.signIn) { return; }
+      signIn(officer, pin);
+      render();
+    };
+    $("sign-in-cancel").onclick = function () {
+      state.changingOfficer = false;
+      $("pin-input").value = "";
+      render();
+    };
+    $("change-officer").onclick = function () {
+      state.changingOfficer = true;
+      render();
+      $("officer-input").value = "";
+      $("officer-input").focus();
+    };
+    $("sign-out").onclick = function () { submit("sign_out", {}); };
+    $("pause-button").onclick = function () { openPanel("pause-form"); };
+    $("pause-form").onsubmit = function (event) {
+      event.preventDefault();
+      var reason = $("pause-reason").value;
+      closePanels();
+      if (reason) { submit("pause", { reason: reason }); }
+    };
+    $("open-button").onclick = function () { submit("open", {}); };
+    $("close-button").onclick = function () { submit("close", {}); };
     $("change-token").onclick = function () {
       storageSet(TOKEN_KEY, null);
       stop();

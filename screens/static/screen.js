@@ -126,6 +126,26 @@
 
   function callDest(call) { return call.counter ? call.counter.name : ""; }
 
+  function counterById(id) {
+    for (var i = 0; i < state.counters.length; i++) { if (state.counters[i].id === id) { return state.counters[i]; } }
+    return null;
+  }
+
+  // "Jeda \u2014 Istirahat", "Tutup", or "" for an open counter (labels from the contract).
+  function deskText(counter) {
+    if (!counter || !counter.state || counter.state === "open") { return ""; }
+    var label = Antrian.contract.deskStates[counter.state] || counter.state;
+    return counter.state === "paused" && counter.reason ? label + " \u2014 " + counter.reason : label;
+  }
+
+  // A past call's counter as the list shows it now: "Loket 3 \u2014 Istirahat" while it is paused.
+  function historyDest(call) {
+    var counter = call.counter ? counterById(call.counter.id) : null;
+    if (!counter || !counter.state || counter.state === "open") { return callDest(call); }
+    var note = counter.state === "paused" && counter.reason ? counter.reason : deskText(counter);
+    return callDest(call) + " \u2014 " + note;
+  }
+
   function renderHeader() {
     var rem = parseFloat(document.documentElement.style.fontSize || "20");
     setText($("site-name"), state.site.name || "");
@@ -180,9 +200,10 @@
     for (var i = 0; i < slots; i++) {
       var call = rows[i];
       html += '<li style="height:' + rowH.toFixed(1) + "px;line-height:" + rowH.toFixed(1) + "px;font-size:" + font.toFixed(1) + 'px"' +
-        (call ? ' data-call-id="' + escapeHtml(call.id) + '" data-number="' + escapeHtml(call.number) + '"' : ' class="empty"') + ">" +
+        (call ? ' data-call-id="' + escapeHtml(call.id) + '" data-number="' + escapeHtml(call.number) + '" data-counter="' +
+          escapeHtml(call.counter ? call.counter.id : "") + '"' : ' class="empty"') + ">" +
         '<span class="num">' + (call ? escapeHtml(call.number) : "\u2014") + "</span>" +
-        '<span class="dest">' + (call ? escapeHtml(callDest(call)) : "") + "</span></li>";
+        '<span class="dest">' + (call ? escapeHtml(historyDest(call)) : "") + "</span></li>";
     }
     list.innerHTML = html;
   }
@@ -216,17 +237,27 @@
       var c = state.counters[i];
       var col = i % shape.cols, row = Math.floor(i / shape.cols);
       var number = c.current ? c.current.number : "\u2014";
-      html += '<div class="tile' + (c.current ? "" : " idle") + '" id="tile-' + escapeHtml(c.id) + '" data-counter="' + escapeHtml(c.id) +
+      var desk = deskText(c);  // a paused or closed counter shows its state where its number was
+      html += '<div class="tile' + (desk ? " desk-" + c.state : c.current ? "" : " idle") + '" id="tile-' + escapeHtml(c.id) +
+        '" data-counter="' + escapeHtml(c.id) + '" data-state="' + escapeHtml(c.state || "open") +
         '" data-number="' + escapeHtml(c.current ? c.current.number : "") + '" style="left:' + (col * (tw + gap)).toFixed(1) +
         "px;top:" + (row * (th + gap)).toFixed(1) + "px;width:" + tw.toFixed(1) + "px;height:" + th.toFixed(1) + 'px">' +
         '<div class="t-name" style="top:4%;height:28%;font-size:' + (th * (roomy ? 0.19 : 0.23)).toFixed(1) + "px;line-height:" + (th * 0.28).toFixed(1) + 'px">' + escapeHtml(c.name) + "</div>" +
-        '<div class="t-num" style="top:' + numTop + "%;height:" + numH + "%;line-height:" + (th * numH / 100).toFixed(1) + 'px">' + escapeHtml(number) + "</div>" +
-        (roomy ? '<div class="t-wait" style="top:80%;height:16%;font-size:' + (th * 0.12).toFixed(1) + "px;line-height:" + (th * 0.16).toFixed(1) + 'px">Menunggu: ' + (c.waiting || 0) + "</div>" : "") +
+        (desk ? deskHtml(c, numTop, numH) :
+          '<div class="t-num" style="top:' + numTop + "%;height:" + numH + "%;line-height:" + (th * numH / 100).toFixed(1) + 'px">' + escapeHtml(number) + "</div>") +
+        (roomy && !desk ? '<div class="t-wait" style="top:80%;height:16%;font-size:' + (th * 0.12).toFixed(1) + "px;line-height:" + (th * 0.16).toFixed(1) + 'px">Menunggu: ' + (c.waiting || 0) + "</div>" : "") +
         "</div>";
     }
     box.innerHTML = html;
     var nums = box.getElementsByClassName("t-num");
     for (var j = 0; j < nums.length; j++) { fit(nums[j], Math.min(th * numH / 100 * 0.92, tw * 0.3)); }
+  }
+
+  // A paused tile: "Jeda" over its reason, as large as two lines allow; a closed one: "Tutup".
+  function deskHtml(counter, top, height) {
+    var label = escapeHtml(Antrian.contract.deskStates[counter.state] || counter.state);
+    var text = counter.state === "paused" && counter.reason ? label + "<br>" + escapeHtml(counter.reason) : label;
+    return '<div class="t-num t-desk" style="top:' + top + "%;height:" + height + '%">' + text + "</div>";
   }
 
   var tickerShown = null;
@@ -312,8 +343,13 @@
     for (var i = 0; i < state.counters.length; i++) {
       if (state.counters[i].id === counter.id) {
         var before = state.counters[i].current ? state.counters[i].current.number : "";
+        var deskBefore = deskText(state.counters[i]);
         state.counters[i] = counter;
         renderTiles();
+        if (deskText(counter) !== deskBefore) {
+          renderHistory();
+          emit("counter-state", counter.id, counter.state);
+        }
         var after = counter.current ? counter.current.number : "";
         if (after && after !== before) { flash($("tile-" + counter.id)); }
         return;

@@ -120,3 +120,36 @@ def test_every_kind_of_reference_is_checked():
         "hall.toml: screens.1.services.0: unknown service 'paspor'",
         "hall.toml: kiosks.0.agencies.0: unknown agency 'imigrasi'",
     ]
+
+
+def test_the_readme_documents_every_config_key():
+    """Every key of every section, nested ones included, is in the README's reference."""
+    import re
+    import typing
+    from pathlib import Path
+
+    from pydantic import BaseModel
+
+    from display_server.config import Config
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    reference = readme.split("## Configuration reference", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`\[*([a-z_.]+)\]*", reference)) | set(re.findall(r"[{,] ?([a-z_]+) =", reference))
+    documented = {name.rsplit(".", 1)[-1] for name in documented}
+
+    def models(annotation) -> list[type[BaseModel]]:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return [annotation]
+        return [m for arg in typing.get_args(annotation) for m in models(arg)]
+
+    missing, seen, todo = [], set(), [Config]
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, field in model.model_fields.items():
+            if name not in documented:
+                missing.append(f"{model.__name__}.{name}")
+            todo += models(field.annotation)
+    assert missing == []

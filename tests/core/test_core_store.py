@@ -60,3 +60,40 @@ async def test_a_command_that_fails_to_commit_writes_nothing(hall):
     assert await hall.store.last_seq() == 1
     assert len(await hall.store.tickets_on(hall.state.service_date)) == 1
     assert (await hall.issue("ktp", request_id="kiosk-3"))["ticket"]["number"].endswith("002")
+
+
+async def test_a_database_of_schema_1_moves_to_the_latest_keeping_its_tickets_events_and_seq(tmp_path):
+    from display_server.store.schema import MIGRATIONS
+
+    path = tmp_path / "antrian.sqlite3"
+    with sqlite3.connect(path) as db:  # a hall's file from before people at the counters
+        db.executescript(MIGRATIONS[0] + "PRAGMA user_version=1;")
+        db.execute(
+            "INSERT INTO tickets VALUES ('20261201-ktp-1', '2026-12-01', 'ktp', 'ktp', 1, 'A-001', 0, 'served',"
+            " '2026-12-01T01:00:00+00:00', '2026-12-01T01:00:00+00:00', '2026-12-01T01:05:00+00:00',"
+            " '2026-12-01T01:09:00+00:00', 'loket-1', 0, NULL, 'tok')"
+        )
+        for seq in (1, 2, 41):
+            db.execute(
+                "INSERT INTO events (seq, kind, service_date, ticket_id, counter, at, data)"
+                " VALUES (?, 'called', '2026-12-01', '20261201-ktp-1', 'loket-1', '2026-12-01T01:05:00+00:00', '{}')",
+                (seq,),
+            )
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        assert await store.last_seq() == 41
+        [ticket] = await store.tickets_on(datetime(2026, 12, 1).date())
+        assert (ticket.number, ticket.officer) == ("A-001", None)
+        assert [e.seq for e in await store.events_on(ticket.service_date, ("called",), 10)] == [1, 2, 41]
+        assert await store.desks() == []
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (len(MIGRATIONS),)
+        visit = db.execute("SELECT service, outcome, wait_seconds, service_seconds FROM visits").fetchone()
+        assert visit == ("ktp", "served", pytest.approx(300), pytest.approx(240))
+        db.execute(
+            "INSERT INTO events (kind, service_date, counter, at, data) VALUES ('paused', '2026-12-01', 'loket-1', 'x', '{}')"
+        )
+        assert db.execute("SELECT MAX(seq) FROM events").fetchone() == (42,)  # seq never goes back

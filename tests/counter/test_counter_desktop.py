@@ -71,6 +71,9 @@ class Window:
     def press(self, *keys: str) -> None:
         xdo(self.display, "key", *keys)
 
+    def type(self, text: str) -> None:
+        xdo(self.display, "type", "--delay", "30", text)
+
     @property
     def title(self) -> str:
         return xdo(self.display, "getwindowname", self.id).stdout.strip()

@@ -12,6 +12,8 @@ the admin's screen status updates itself without `meta refresh`.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.support.clients import call_next_in_thread
+from tests.support.clients import CounterConnection, call_next_in_thread
 from tests.support.hall_config import test_config_text, token_for
 from tests.support.server import ServerProcess
 
@@ -74,6 +76,20 @@ class Hall:
     called_token: str
 
 
+def desk_command_in_thread(ws_url: str, counter: str, action: str, **fields) -> dict:
+    """A desk command (pause, open, close) from the counter's real WebSocket, in its own thread."""
+    result: dict = {}
+
+    async def run() -> None:
+        async with CounterConnection(ws_url, counter) as connection:
+            result.update(await connection.send(action, **fields))
+
+    thread = threading.Thread(target=lambda: asyncio.run(run()))
+    thread.start()
+    thread.join(30)
+    return result
+
+
 def issue_at_kiosk(url: str, service: str) -> str:
     response = httpx.post(
         f"{url}/api/kiosk/default/tickets", json={"service": service, "request_id": uuid.uuid4().hex}, timeout=30
@@ -92,6 +108,8 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
     try:
         called = issue_at_kiosk(server.url, "ktp")
         assert call_next_in_thread(server.ws_url, "loket-1").get("type") == "ack"
+        # A paused counter, so its look on the TV grid, the hall view and its desk is checked too.
+        assert desk_command_in_thread(server.ws_url, "loket-1", "pause", reason="Istirahat").get("type") == "ack"
         waiting = issue_at_kiosk(server.url, "jkn")
         yield Hall(server, waiting_token=waiting, called_token=called)
     finally:
@@ -147,6 +165,19 @@ def settle_admin_screens(page) -> None:
     sign_in_admin(page)
 
 
+def settle_admin_hall(page) -> None:
+    sign_in_admin(page)
+    page.goto(page.url.split("/admin/")[0] + "/admin/hall")
+    page.locator("#hall[data-connected='1']").wait_for(timeout=GENEROUS)
+
+
+def settle_counter_paused(page) -> None:
+    settle_counter_form(page)
+    page.fill("#token-input", token_for("loket-1"))
+    page.click("#token-submit")
+    page.locator("#desk-state[data-state='paused']").wait_for(timeout=GENEROUS)
+
+
 def settle_admin_printers(page) -> None:
     sign_in_admin(page)
     page.goto(page.url.split("/admin/")[0] + "/admin/printers")
@@ -173,6 +204,9 @@ PAGES = [
     PageCase("slip", "/t/{waiting}/slip", PHONE),
     PageCase("counter-sign-in", "/counter/loket-3", DESK, settle_counter_form),
     PageCase("counter-desk", "/counter/loket-3", DESK, settle_counter_desk),
+    PageCase("counter-desk-paused", "/counter/loket-1", DESK, settle_counter_paused),
+    PageCase("admin-hall", "/admin/hall", DESK, settle_admin_hall, status=401),
+    PageCase("admin-hall-phone", "/admin/hall", PHONE, settle_admin_hall, status=401),
     PageCase("admin-login", "/admin/screens", DESK, status=401),
     PageCase("admin-screens", "/admin/screens", DESK, settle_admin_screens, status=401),
     PageCase("admin-printers-login", "/admin/printers", DESK, status=401),

@@ -1,4 +1,5 @@
-"""The crash proof, shortened: 20 SIGKILLs while kiosks issue, counters call and screens watch.
+"""The crash proof, shortened: 20 SIGKILLs while kiosks issue, counters call, officers sign in and
+pause, and screens watch.
 
 The full run is `python -m bench.crash`; see docs/reliability.md.
 """
@@ -20,6 +21,7 @@ def test_nothing_acknowledged_is_lost_across_20_kills(tmp_path: Path) -> None:
     assert report.problems == []
     assert report.figures["kills"] == 20
     assert report.figures["issue_acks"] > 0 and report.figures["command_acks"] > 0
+    assert report.figures["desk_acks"] > 0
     # The requirement itself (checked with the generous bound the brief sets, not as a benchmark):
     assert report.figures["resync_missing"] == 0
     # Every screen after the 4 long up-times and after the last restart, at least.

@@ -95,7 +95,7 @@ def test_logo_is_served_from_next_to_the_config(server):
 def test_admin_status_asks_for_the_token(server):
     response = httpx.get(f"{server.url}/admin/screens")
     assert response.status_code == 401
-    assert "Token admin" in response.text and 'name="token"' in response.text
+    assert "token admin" in response.text and 'name="token"' in response.text and 'name="user"' in response.text
     wrong = httpx.get(f"{server.url}/admin/screens", params={"token": "salah-salah"})
     assert wrong.status_code == 401 and "salah" in wrong.text
 

@@ -1,0 +1,106 @@
+"""`antrian report ...`: the reports as files, from the data folder (safe while the server runs).
+
+    antrian report recap --from 2026-12-01 --to 2026-12-31 --format pdf --out rekap.pdf
+    antrian report all --from 2026-01-01 --to 2026-12-31 --format xlsx --out 2026.xlsx
+    antrian report detail --from 2026-01-01 --to 2026-12-31 --out kunjungan-2026.xlsx
+
+The files are the ones the report page offers: the same sheets, the same numbers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import click
+
+from .ops import DB_NAME, data_dir_option
+from .reports import Period, build
+from .reports.files import csv_text, detail_xlsx, pdf, xlsx
+from .reports.sheets import sheets
+from .staff_cli import config_option
+from .store import SqliteStore
+
+REPORTS = ("all", "recap", "services", "counters", "officers", "hours", "channels")
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM-DD, e.g. 2026-12-31") from None
+
+
+period_options = [
+    click.option("--from", "first", required=True, callback=_day, help="First service date, YYYY-MM-DD."),
+    click.option("--to", "last", required=True, callback=_day, help="Last service date, YYYY-MM-DD."),
+]
+
+
+def _period(first: date, last: date) -> Period:
+    try:
+        return Period(first, last)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command()
+@click.argument("name", type=click.Choice([*REPORTS, "detail"]))
+@period_options[0]
+@period_options[1]
+@click.option("--format", "kind", type=click.Choice(["xlsx", "csv", "pdf"]), default="xlsx", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="The file to write.")
+@click.option("--agency", help="Only this agency (default: all).")
+@config_option
+@data_dir_option
+def report(
+    name: str,
+    first: date,
+    last: date,
+    kind: str,
+    out: Path,
+    agency: str | None,
+    config_path: Path | None,
+    data_dir: Path,
+) -> None:
+    """Write report NAME for a period to a file (all: every report in one XLSX; detail: every visit)."""
+    from .cli import load_or_exit
+
+    config = load_or_exit(config_path)
+    period = _period(first, last)
+    if agency is not None and config.agency(agency) is None:
+        raise click.BadParameter(f"no agency {agency!r}", param_hint="--agency")
+    agencies = [agency] if agency else [a.id for a in config.agencies]
+    if not (data_dir / DB_NAME).is_file():
+        raise click.ClickException(f"no database at {data_dir / DB_NAME}")
+    if (name == "all" or name == "detail") and kind != "xlsx":
+        raise click.BadParameter(f"{name} is written as xlsx only", param_hint="--format")
+    os.umask(0o077)
+
+    async def write() -> str:
+        store = SqliteStore(data_dir / DB_NAME)
+        await store.open()
+        try:
+            if name == "detail":
+                rows = await detail_xlsx(
+                    store.iter_visits(period.first, period.last),
+                    out,
+                    f"Kunjungan - {config.site.name} - {period.label()}",
+                )
+                return f"{rows} visits"
+            book = await build(store, config, period, agencies)
+        finally:
+            await store.close()
+        chosen = [s for s in sheets(book) if name in ("all", s.key)]
+        if kind == "xlsx":
+            out.write_bytes(xlsx(chosen))
+        elif kind == "csv":
+            out.write_text(csv_text(chosen[0]), encoding="utf-8-sig")
+        else:
+            out.write_bytes(pdf(chosen[0], book.site, period.label(), datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")))
+        return f"{len(chosen)} report(s)"
+
+    written = asyncio.run(write())
+    click.echo(f"wrote {out} ({written}, {period.label()})")

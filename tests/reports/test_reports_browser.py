@@ -1,0 +1,125 @@
+"""The report page in Chromium, on a week played through the hall, and the XLSX recap rendered.
+
+With ANTRIAN_SCREENSHOTS=1 the pictures land in docs/screenshots (report-page.png,
+report-xlsx-recap.png).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import random
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from openpyxl import load_workbook
+
+from display_server.announce import TextAnnouncer
+from display_server.config import parse_config
+from display_server.hall import Hall
+from display_server.hub import Hub
+from display_server.store import SqliteStore
+from tests.reports.conftest import Clock, hall_config_text, play_the_day
+from tests.support.screenshots import screenshot_folder
+from tests.support.server import ServerProcess
+from tests.support.staff import SECRETS, set_pins
+
+pytestmark = pytest.mark.browser
+WEEK = "from=2026-11-26&to=2026-12-02"
+
+
+async def play_a_week(data_dir: Path) -> None:
+    """Six busy-ish days before the known day of conftest.py: charts with something to show."""
+    config = parse_config(hall_config_text())
+    store = SqliteStore(data_dir / "antrian.sqlite3")
+    await store.open()
+    clock = Clock()
+    hall = Hall(config, store, Hub(), TextAnnouncer(config.voice), clock)
+    await hall.start()
+    rng = random.Random(4)
+    step = 0
+    for day in range(6):  # 26 November to 1 December, 08:30 WITA
+        moment = datetime(2026, 11, 26, 0, 30, tzinfo=UTC) + timedelta(days=day)
+        for n in range(rng.randint(25, 45)):
+            clock.now = moment + timedelta(minutes=n * 9)
+            await hall.issue(rng.choice(["ktp", "ktp", "kk", "jkn"]))
+        for counter in ("loket-1", "loket-2", "loket-3"):
+            clock.now = moment + timedelta(minutes=20)
+            while True:
+                clock.now += timedelta(minutes=rng.randint(4, 14))
+                step += 1
+                try:
+                    await hall.command(counter, "call_next", f"w{step}")
+                except Exception:
+                    break
+    await hall.set_staff_secret("budi", SECRETS["budi"])
+    await play_the_day(hall, clock)
+    await store.close()
+
+
+@pytest.fixture(scope="module")
+def reports_server(tmp_path_factory) -> ServerProcess:
+    root = tmp_path_factory.mktemp("report-page")
+    config = root / "antrian.toml"
+    config.write_text(hall_config_text(), encoding="utf-8")
+    (root / "data").mkdir()
+    with ThreadPoolExecutor(1) as thread:  # Playwright's loop may already run in this thread
+        thread.submit(asyncio.run, play_a_week(root / "data")).result()
+    set_pins(config, root / "data", {"kepala": SECRETS["kepala"]})
+    server = ServerProcess(config, root / "data").start()
+    yield server
+    server.stop()
+
+
+def test_the_report_page_shows_charts_and_every_table(browser, reports_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    response = page.request.post(
+        f"{reports_server.url}/admin/login",
+        form={"user": "kepala", "token": SECRETS["kepala"], "next": "/admin/reports"},
+        headers={"Origin": reports_server.url},
+        max_redirects=0,
+    )
+    assert response.status == 303
+    page.goto(f"{reports_server.url}/admin/reports?{WEEK}")
+    assert page.locator("svg.chart").count() == 3
+    for key in ("recap", "services", "counters", "officers", "hours", "channels"):
+        assert page.locator(f'table[data-report="{key}"]').is_visible()
+    ktp = page.locator('table[data-report="services"] tr', has_text="KTP Elektronik")
+    assert ktp.count() == 1
+    api = httpx.get(
+        f"{reports_server.url}/api/reports/services?{WEEK}", headers={"Authorization": "Bearer admin-secret-token"}
+    ).json()
+    [figures] = [s for s in api["services"] if s["service"] == "ktp"]
+    assert ktp.locator("td").nth(2).inner_text() == str(figures["issued"])
+    page.screenshot(path=str(screenshot_folder() / "report-page.png"), full_page=True)
+    download = page.request.get(f"{reports_server.url}/admin/reports/recap.xlsx?{WEEK}")
+    path = Path(screenshot_folder()) / "report-recap.xlsx"
+    path.write_bytes(download.body())
+    page.set_content(xlsx_as_html(path))
+    page.screenshot(path=str(screenshot_folder() / "report-xlsx-recap.png"), full_page=True)
+    path.unlink()
+    context.close()
+
+
+def xlsx_as_html(path: Path) -> str:
+    """The recap sheet as it reads in a spreadsheet: its cells, bold rows and fills, read back."""
+    sheet = load_workbook(path)["Rekap"]
+    rows = []
+    for row in sheet.iter_rows():
+        cells = []
+        for cell in row:
+            fill = cell.fill.fgColor.rgb if cell.fill and cell.fill.fill_type == "solid" else None
+            style = f"background:#{str(fill)[-6:]};" if fill else ""
+            style += "font-weight:bold;" if cell.font and cell.font.bold else ""
+            value = "" if cell.value is None else html.escape(str(cell.value))
+            cells.append(f'<td style="{style}">{value}</td>')
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    grid = "border-collapse:collapse;font:13px Arial"
+    return (
+        f"<html><body style='background:#fff;margin:16px'><p style='font:12px Arial;color:#555'>{path.name} - "
+        f"Rekap</p><table style='{grid}' border='1' cellpadding='4'>{''.join(rows)}</table></body></html>"
+    )
