@@ -55,7 +55,8 @@ def _worksheet(book: Workbook, sheet: Sheet) -> None:
         ws.append(row.cells)
         _style_row(ws, ws.max_row, row, sheet)
     for index, column in enumerate(sheet.columns, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = 34 if column.kind == "text" and index <= 2 else 9
+        wide = column.kind == "text" and column.title != "No"
+        ws.column_dimensions[get_column_letter(index)].width = 34 if wide else 5 if column.title == "No" else 9
     ws.freeze_panes = ws.cell(row=header + 1, column=3 if sheet.key == "recap" else 2)
     ws.print_title_rows = f"{header}:{header}"
     ws.page_setup.orientation = "landscape"

@@ -378,7 +378,7 @@ def _record_visits(db: sqlite3.Connection, outcome: Outcome, officer: str | None
             _start_visit(db, ticket, leg=leg + 1)
         elif outcome.kind == "called" and ticket.status == Status.CALLED:
             at = _iso(ticket.called_at)
-            wait = (ticket.called_at - ticket.queued_at).total_seconds() if ticket.called_at else None
+            wait = max(0.0, (ticket.called_at - ticket.queued_at).total_seconds()) if ticket.called_at else None
             db.execute(
                 "UPDATE visits SET outcome = 'called', called_at = COALESCE(called_at, ?), last_called_at = ?,"
                 f" wait_seconds = COALESCE(wait_seconds, ?), counter = ?, officer = ? WHERE {_CURRENT_LEG}",

@@ -178,6 +178,18 @@ def settle_counter_paused(page) -> None:
     page.locator("#desk-state[data-state='paused']").wait_for(timeout=GENEROUS)
 
 
+def settle_admin_staff(page) -> None:
+    sign_in_admin(page)
+    page.goto(page.url.split("/admin/")[0] + "/admin/staff")
+    page.locator("#admin-staff").wait_for(timeout=GENEROUS)
+
+
+def settle_admin_reports(page) -> None:
+    sign_in_admin(page)
+    page.goto(page.url.split("/admin/")[0] + "/admin/reports")
+    page.locator('table[data-report="recap"]').wait_for(timeout=GENEROUS)
+
+
 def settle_admin_printers(page) -> None:
     sign_in_admin(page)
     page.goto(page.url.split("/admin/")[0] + "/admin/printers")
@@ -208,6 +220,10 @@ PAGES = [
     PageCase("admin-hall", "/admin/hall", DESK, settle_admin_hall, status=401),
     PageCase("admin-hall-phone", "/admin/hall", PHONE, settle_admin_hall, status=401),
     PageCase("admin-login", "/admin/screens", DESK, status=401),
+    PageCase("admin-staff", "/admin/staff", DESK, settle_admin_staff, status=401),
+    PageCase("admin-reports", "/admin/reports", DESK, settle_admin_reports, status=401),
+    PageCase("admin-reports-phone", "/admin/reports", PHONE, settle_admin_reports, status=401),
+    PageCase("staff-pin", "/staff/pin", PHONE),
     PageCase("admin-screens", "/admin/screens", DESK, settle_admin_screens, status=401),
     PageCase("admin-printers-login", "/admin/printers", DESK, status=401),
     PageCase("admin-printers", "/admin/screens", DESK, settle_admin_printers, status=401),

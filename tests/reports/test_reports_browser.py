@@ -7,6 +7,7 @@ report-xlsx-recap.png).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import random
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,7 @@ from openpyxl import load_workbook
 
 from display_server.announce import TextAnnouncer
 from display_server.config import parse_config
-from display_server.hall import Hall
+from display_server.hall import CommandError, Hall
 from display_server.hub import Hub
 from display_server.store import SqliteStore
 from tests.reports.conftest import Clock, hall_config_text, play_the_day
@@ -41,20 +42,20 @@ async def play_a_week(data_dir: Path) -> None:
     await hall.start()
     rng = random.Random(4)
     step = 0
-    for day in range(6):  # 26 November to 1 December, 08:30 WITA
-        moment = datetime(2026, 11, 26, 0, 30, tzinfo=UTC) + timedelta(days=day)
-        for n in range(rng.randint(25, 45)):
-            clock.now = moment + timedelta(minutes=n * 9)
-            await hall.issue(rng.choice(["ktp", "ktp", "kk", "jkn"]))
-        for counter in ("loket-1", "loket-2", "loket-3"):
-            clock.now = moment + timedelta(minutes=20)
-            while True:
-                clock.now += timedelta(minutes=rng.randint(4, 14))
-                step += 1
-                try:
-                    await hall.command(counter, "call_next", f"w{step}")
-                except Exception:
-                    break
+    for day in range(6):  # 26 November to 1 December, from 08:30 WITA, in the order things happen
+        opening = datetime(2026, 11, 26, 0, 30, tzinfo=UTC) + timedelta(days=day)
+        arrivals = [(opening + timedelta(minutes=n * 9), "issue", rng.choice(["ktp", "ktp", "kk", "jkn"]))
+                    for n in range(rng.randint(25, 45))]  # fmt: skip
+        calls = [(opening + timedelta(minutes=15 + n * rng.randint(6, 14)), "call", counter)
+                 for counter in ("loket-1", "loket-2", "loket-3") for n in range(30)]  # fmt: skip
+        for moment, kind, what in sorted(arrivals + calls):
+            clock.now = moment
+            if kind == "issue":
+                await hall.issue(what)
+                continue
+            step += 1
+            with contextlib.suppress(CommandError):  # nobody waiting for this counter yet
+                await hall.command(what, "call_next", f"w{step}")
     await hall.set_staff_secret("budi", SECRETS["budi"])
     await play_the_day(hall, clock)
     await store.close()
@@ -110,12 +111,19 @@ def xlsx_as_html(path: Path) -> str:
     sheet = load_workbook(path)["Rekap"]
     rows = []
     for row in sheet.iter_rows():
+        if row[0].value and all(cell.value is None for cell in row[1:]):  # a title overflows, as in a spreadsheet
+            rows.append(
+                f'<tr><td colspan="{len(row)}" style="font-weight:bold">{html.escape(str(row[0].value))}</td></tr>'
+            )
+            continue
         cells = []
         for cell in row:
             fill = cell.fill.fgColor.rgb if cell.fill and cell.fill.fill_type == "solid" else None
             style = f"background:#{str(fill)[-6:]};" if fill else ""
             style += "font-weight:bold;" if cell.font and cell.font.bold else ""
             value = "" if cell.value is None else html.escape(str(cell.value))
+            width = sheet.column_dimensions[cell.column_letter].width if cell.row == 3 else None
+            style += f"min-width:{width * 7:.0f}px;" if width else ""
             cells.append(f'<td style="{style}">{value}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
     grid = "border-collapse:collapse;font:13px Arial"
