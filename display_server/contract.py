@@ -158,6 +158,10 @@ _ERRORS = (
     ErrorCode("not_signed_in", 409, "Belum ada petugas yang masuk di loket ini"),
     ErrorCode("unknown_reason", 400, "Alasan jeda tidak ada dalam daftar"),
     ErrorCode("already_so", 409, "Loket sudah dalam keadaan itu"),
+    # the survey
+    ErrorCode("already_answered", 409, "Survei untuk tiket ini sudah diisi. Terima kasih!"),
+    ErrorCode("not_served", 409, "Survei dapat diisi setelah Anda selesai dilayani"),
+    ErrorCode("survey_closed", 409, "Waktu pengisian survei untuk tiket ini sudah lewat"),
     # the server or its devices
     ErrorCode("printer_error", 503, "Printer bermasalah, silakan hubungi petugas"),
     ErrorCode("internal_error", 500, "Server gagal menyimpan, coba lagi"),
@@ -241,6 +245,11 @@ class Topic:
     def ticket(token: str) -> str:
         """One visitor's ticket: their phone."""
         return f"ticket:{token}"
+
+    @staticmethod
+    def survey(counter_id: str) -> str:
+        """The tickets a counter has just served: its survey tablet offers them."""
+        return f"survey:{counter_id}"
 
     @staticmethod
     def agency(agency_id: str) -> str:

@@ -19,6 +19,7 @@ path keeps (`state`, `recent_calls`), through the pure shapes of `views`.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import secrets
 from collections import deque
@@ -31,10 +32,11 @@ from .command_error import CommandError
 from .config import Config, Counter
 from .config.model import StaffMember
 from .contract import ACTIONS, DESK_ACTIONS, KIOSK_SCOPE, Action, Topic, command_scope, format_number
-from .engine import Call, Desk, DeskChange, Outcome, QueueState, Rejection
+from .engine import Call, Desk, DeskChange, Outcome, QueueState, Rejection, Status, Ticket
 from .hub import Hub
 from .staff import Credentials
-from .store import Reply, Store
+from .store import Reply, Store, SurveyResponse
+from .survey_answer import SurveyAnswer
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,11 @@ Acknowledge = Callable[[dict], None]
 RECENT_CALLS_KEPT = views.RECENT_CALLS_SHOWN
 PREWARM_AHEAD = 10  # numbers ahead of each service's queue the voice may prepare while idle
 REPLIES_KEPT = timedelta(days=2)
+
+
+def survey_key(ticket: Ticket) -> str:
+    """A ticket's survey response is stored under this: one per ticket, no way back to it."""
+    return hashlib.sha256(ticket.token.encode()).hexdigest()
 
 
 def utc_now() -> datetime:
@@ -60,6 +67,7 @@ class Hall:
         self.state = QueueState(self.today())
         self.recent_calls: dict[str, deque[dict]] = {}
         self.desks: dict[str, Desk] = {}  # each counter's state and officer; outlives the day
+        self.surveyed: set[str] = set()  # survey keys of today's answered tickets (a tablet skips them)
         self.credentials = Credentials(store, clock)
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -76,6 +84,7 @@ class Hall:
         self.state = QueueState.from_tickets(day, tickets)
         for service_id, wait, _ in await self.store.visit_durations(day, day):
             self.state.waits.setdefault(service_id, []).append(wait or 0.0)
+        self.surveyed = {r.ticket_key for r in await self.store.survey_responses(day, day)}
         self.recent_calls = {}
         for event in await self.store.events_on(day, ("called", "recalled"), 50 * len(self.config.zones)):
             self._remember_call(event.data.get("call"))
@@ -173,6 +182,48 @@ class Hall:
 
     async def unlock_staff(self, staff_id: str) -> bool:
         return await self.credentials.unlock(staff_id)
+
+    # --- the survey (docs/skm.md) -------------------------------------------------------
+
+    async def answer_survey(self, ticket: Ticket, answer: SurveyAnswer, *, channel: str) -> None:
+        """Keep a served visitor's SKM answers, once per ticket; CommandError says why not."""
+        survey = self.config.survey
+        ticket = self.state.tickets.get(ticket.id, ticket)  # today's live state, else as stored
+        if not survey.enabled:
+            raise CommandError("survey_closed", "the survey is switched off")
+        if ticket.status != Status.SERVED or ticket.finished_at is None:
+            raise CommandError("not_served", f"ticket {ticket.number} is {ticket.status}, not served")
+        window = (
+            timedelta(hours=survey.answer_hours) if channel == "phone" else timedelta(minutes=survey.tablet_minutes)
+        )
+        if self.clock() - ticket.finished_at > window:
+            raise CommandError("survey_closed", f"ticket {ticket.number} was served too long ago to answer")
+        response = SurveyResponse(
+            ticket_key=survey_key(ticket),
+            service_date=ticket.service_date,
+            service=ticket.service,
+            channel=channel,
+            answers=tuple(answer.answers),
+            age_group=answer.age_group,
+            sex=answer.sex,
+            education=answer.education,
+            occupation=answer.occupation,
+            suggestion=answer.suggestion,
+        )
+        if not await self.store.save_survey(response):
+            raise CommandError("already_answered", f"ticket {ticket.number} has already answered the survey")
+        self.surveyed.add(response.ticket_key)
+
+    async def publish_suggestion(self, response_id: int, published: bool) -> bool:
+        """Show a visitor's suggestion on the public results page, or take it down (an admin's act)."""
+        return await self.store.publish_suggestion(response_id, published)
+
+    def served_here(self, counter_id: str, ticket_id: str) -> Ticket | None:
+        """Today's ticket TICKET_ID when COUNTER_ID served it (what its survey tablet may offer)."""
+        ticket = self.state.tickets.get(ticket_id)
+        if ticket is None or ticket.counter != counter_id or ticket.status != Status.SERVED:
+            return None
+        return ticket
 
     # --- counters ----------------------------------------------------------------------
 
@@ -351,6 +402,13 @@ class Hall:
         for changed in outcome.changed:  # each visitor's phone hears of its own ticket only
             view = views.ticket_view(self.config, self.state, changed)
             self.hub.publish([Topic.ticket(changed.token)], {"type": "ticket", "ticket": view}, seq)
+            if (
+                changed.status == Status.SERVED
+                and changed.counter
+                and self.hub.listening(Topic.survey(changed.counter))
+            ):
+                offer = {"type": "offer", "offer": views.survey_offer(self.config, changed)}
+                self.hub.publish([Topic.survey(changed.counter)], offer, seq)
         services = {t.service for t in outcome.changed} | {
             t.transferred_from for t in outcome.changed if t.transferred_from
         }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from . import views
@@ -18,10 +18,11 @@ from .announce import Announcer
 from .config import Config, Counter, Screen
 from .config.model import Kiosk
 from .contract import Topic
-from .engine import Availability, Ticket
-from .hall import Hall
+from .engine import Availability, Status, Ticket
+from .hall import Hall, survey_key
 from .hub import Hub, Subscriber
-from .reports import Book, Period, build
+from .reports import Book, Only, Period, build
+from .reports.survey import results as survey_results
 from .store import Store, Visit
 
 MAX_TOKEN = 64
@@ -128,12 +129,59 @@ class Reader:
             )
         return rows
 
-    async def report_book(self, period: Period, agencies: list[str]) -> Book:
+    async def report_book(self, period: Period, agencies: list[str], only: Only = None) -> Book:
         """Every report of PERIOD for these agencies (the caller checked who may see them)."""
-        return await build(self._store, self.config, period, agencies)
+        return await build(self._store, self.config, period, agencies, only)
 
     def report_detail(self, period: Period) -> AsyncIterator[list[Visit]]:
         return self._store.iter_visits(period.first, period.last)
+
+    # --- the survey (docs/skm.md) --------------------------------------------------------
+
+    def survey_form(self) -> dict:
+        return views.survey_form(self.config)
+
+    async def survey_state(self, ticket: Ticket) -> dict:
+        """Whether this visitor may answer now: served, within the window, not yet answered."""
+        survey = self.config.survey
+        ticket = self.live_ticket(ticket.id) or ticket
+        until = ticket.finished_at + timedelta(hours=survey.answer_hours) if ticket.finished_at else None
+        served = ticket.status == Status.SERVED
+        answered = served and await self._store.survey_answered(survey_key(ticket))
+        return {
+            "open": survey.enabled and served and not answered and until is not None and self.now() <= until,
+            "answered": answered,
+            "until": until.isoformat() if until else None,
+        }
+
+    def survey_offer(self, counter: Counter) -> dict | None:
+        """The ticket this counter served last, while its tablet may still offer it."""
+        answered = self._hall.surveyed
+        served = [
+            t for t in self._hall.state.tickets.values()
+            if t.counter == counter.id and t.status == Status.SERVED and t.finished_at is not None
+        ]  # fmt: skip
+        if served and survey_key(max(served, key=lambda t: t.finished_at or self.now())) in answered:
+            return None  # the last visitor here has answered: nothing to offer until the next one
+        if not served:
+            return None
+        last = max(served, key=lambda t: t.finished_at or self.now())
+        assert last.finished_at is not None
+        if self.now() - last.finished_at > timedelta(minutes=self.config.survey.tablet_minutes):
+            return None
+        return views.survey_offer(self.config, last)
+
+    def follow_survey(self, counter: Counter) -> Subscriber:
+        """A counter's survey tablet: what it may offer now, then each ticket the counter serves."""
+        snapshot = {"type": "snapshot", "offer": self.survey_offer(counter), "form": self.survey_form()}
+        return self._hub.subscribe([Topic.survey(counter.id)], kind="survey", key=counter.id, snapshot=snapshot)
+
+    async def survey_results(
+        self, period: Period, agencies: list[str], only: Only = None, *, with_suggestions: bool = True
+    ) -> dict:
+        responses = await self._store.survey_responses(period.first, period.last)
+        served = await self._store.served_by_service(period.first, period.last)
+        return survey_results(self.config, responses, served, period, agencies, only, with_suggestions=with_suggestions)
 
     async def tickets_on(self, day: date) -> list[Ticket]:
         return await self._store.tickets_on(day)

@@ -300,6 +300,33 @@ def kiosk_state(
     }
 
 
+def survey_offer(config: Config, ticket: Ticket) -> dict:
+    """What a counter's survey tablet shows of the ticket it just served (never its token)."""
+    service = config.service(ticket.service)
+    return {
+        "ticket_id": ticket.id,
+        "number": ticket.number,
+        "service": service.name if service else ticket.service,
+        "finished_at": ticket.finished_at.isoformat() if ticket.finished_at else None,
+    }
+
+
+def survey_form(config: Config) -> dict:
+    """The survey's questions and profile choices, as the phone and the tablet show them."""
+    survey = config.survey
+    return {
+        "questions": [q.model_dump() for q in survey.questions],
+        "profile": {
+            "age_group": list(survey.age_groups),
+            "sex": list(survey.sexes),
+            "education": list(survey.education),
+            "occupation": list(survey.occupations),
+        },
+        "answer_hours": survey.answer_hours,
+        "tablet_minutes": survey.tablet_minutes,
+    }
+
+
 def phone_call(call: dict) -> dict:
     """The part of a call a visitor's phone is sent."""
     return {k: call[k] for k in ("id", "number", "counter", "recall", "at", "text")}

@@ -39,6 +39,7 @@ from . import (
     printers,
     reports,
     staff_pages,
+    survey,
     visitor,
     ws_counter,
     ws_screen,
@@ -115,6 +116,7 @@ def create_app(
         *counter_page.routes,
         *hall_view.routes,
         *staff_pages.routes,
+        *survey.routes,  # before reports: /api/reports/ikm is the survey's
         *reports.routes,
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]

@@ -25,6 +25,7 @@ ADMIN_COOKIE = "antrian_admin"  # a session id for the admin area and its report
 PAGE_TITLES = {
     "/admin/hall": "Pantauan Aula",
     "/admin/reports": "Laporan",
+    "/admin/survey": "Survei Kepuasan",
     "/admin/screens": "Status Layar",
     "/admin/printers": "Status Printer Kiosk",
     "/admin/staff": "Petugas",

@@ -20,6 +20,8 @@ from .health import ScreenHealth
 from .security import RateLimiter
 from .sessions import PageSessions
 
+SURVEY_ANSWERS_PER_MINUTE = 20  # per address: a hall's Wi-Fi may put many phones behind one
+
 
 @dataclass
 class Context:
@@ -27,6 +29,7 @@ class Context:
     reader: Reader
     print_desk: PrintDesk
     issue_limiter: RateLimiter
+    survey_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(SURVEY_ANSWERS_PER_MINUTE))
     screen_health: ScreenHealth = field(default_factory=ScreenHealth)
     page_sessions: PageSessions = field(default_factory=PageSessions)
     config_path: Path | None = None

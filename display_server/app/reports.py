@@ -41,10 +41,15 @@ class ReportQuery(BaseModel):
     first: date | None = Field(default=None, alias="from")
     last: date | None = Field(default=None, alias="to")
     agency: str | None = None
+    service: str | None = None
 
 
-def _asked(request: Request, who: Principal) -> tuple[Period, list[str]] | Response:
-    """The period and agencies a request asks for, or the refusal to send."""
+Asked = tuple[Period, list[str], list[str] | None]  # the period, the agencies, the one service asked for
+
+
+def asked_period_and_agencies(request: Request, who: Principal) -> Asked | Response:
+    """The period, agencies and service a request asks for (`?from=&to=&agency=&service=`), or
+    the refusal to send: another agency's, or a service of another agency, is `other_agency`."""
     ctx = context(request)
     try:
         query = ReportQuery.model_validate(dict(request.query_params))
@@ -55,13 +60,21 @@ def _asked(request: Request, who: Principal) -> tuple[Period, list[str]] | Respo
         period = Period(query.first or today.replace(day=1), query.last or today)
     except ValueError as exc:
         return error_response("bad_request", str(exc))
+    only = None
+    if query.service is not None:
+        service = ctx.config.service(query.service)
+        if service is None:
+            return error_response("not_found", f"no service {query.service!r}")
+        if query.agency not in (None, service.agency):
+            return error_response("bad_request", f"service {service.id!r} is not of agency {query.agency!r}")
+        query.agency, only = service.agency, [service.id]
     if query.agency is None:
-        return period, who.visible_agencies(ctx.config)
+        return period, who.visible_agencies(ctx.config), None
     if ctx.config.agency(query.agency) is None:
         return error_response("not_found", f"no agency {query.agency!r}")
     if not who.may_see(query.agency):
         return error_response("other_agency", f"{who.name} may not see agency {query.agency!r}")
-    return period, [query.agency]
+    return period, [query.agency], only
 
 
 async def report_api(request: Request) -> Response:
@@ -71,7 +84,7 @@ async def report_api(request: Request) -> Response:
     name = request.path_params["name"]
     if name not in API_REPORTS:
         return error_response("not_found", f"reports: {', '.join(API_REPORTS)}")
-    asked = _asked(request, who)
+    asked = asked_period_and_agencies(request, who)
     if isinstance(asked, Response):
         return asked
     book = await context(request).reader.report_book(*asked)
@@ -91,7 +104,7 @@ async def report_page(request: Request) -> Response:
     gate = page_gate(request, "/admin/reports", supervisors=True)
     if isinstance(gate, Response):
         return gate
-    asked = _asked(request, gate)
+    asked = asked_period_and_agencies(request, gate)
     if isinstance(asked, Response):
         return asked
     ctx = context(request)
@@ -106,6 +119,8 @@ async def report_page(request: Request) -> Response:
         "query": request.url.query,
         "agencies": [a for a in ctx.config.agencies if gate.may_see(a.id)],
         "agency": request.query_params.get("agency", ""),
+        "services": [s for s in ctx.config.services if gate.may_see(s.agency)],
+        "service": request.query_params.get("service", ""),
     }
     response = templates.TemplateResponse(request, "admin_reports.html", page)
     response.headers["Cache-Control"] = "no-store"
@@ -132,7 +147,7 @@ async def report_file(request: Request) -> Response:
     if isinstance(gate, Response):
         return gate
     key, kind = request.path_params["key"], request.path_params["kind"]
-    asked = _asked(request, gate)
+    asked = asked_period_and_agencies(request, gate)
     if isinstance(asked, Response):
         return asked
     ctx = context(request)

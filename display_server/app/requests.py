@@ -56,7 +56,9 @@ class CounterCommand(Body):
         return {name: value for name in named if (value := getattr(self, name)) is not None}
 
 
-AdminPage = Literal["/admin/hall", "/admin/reports", "/admin/screens", "/admin/printers", "/admin/staff"]
+AdminPage = Literal[
+    "/admin/hall", "/admin/reports", "/admin/survey", "/admin/screens", "/admin/printers", "/admin/staff"
+]
 
 
 class AdminLogin(Body):
@@ -79,6 +81,28 @@ class PinReset(Body):
     """`POST /api/staff/{id}/pin` and the staff page: an admin (or the person's supervisor) sets it."""
 
     pin: Short
+
+
+Score = Annotated[int, Field(ge=1, le=4)]
+
+
+class SurveyRequest(Body):
+    """`POST /api/survey`: a served visitor's SKM answers, from their phone (`ticket_token`) or
+    from a counter's tablet (`counter` and `ticket_id`, with the counter's token as Bearer)."""
+
+    ticket_token: Short | None = None
+    counter: Short | None = None
+    ticket_id: Short | None = None
+    answers: list[Score] = Field(min_length=9, max_length=9)
+    profile: dict[str, Short] = {}
+    suggestion: Annotated[str, StringConstraints(max_length=1000, strip_whitespace=True)] | None = None
+
+
+class SuggestionPublish(Body):
+    """The form on /admin/survey that shows a suggestion on /skm (1) or takes it down (0)."""
+
+    published: Literal["0", "1"]
+    back: str = Field(default="/admin/survey", max_length=300)
 
 
 def first_problem(error: ValidationError) -> str:

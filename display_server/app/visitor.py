@@ -35,10 +35,12 @@ async def ticket_page(request: Request) -> Response:
     if ticket is None:
         return _unknown_ticket(request)
     public = ctx.reader.public_ticket(ticket)
+    survey = {"enabled": ctx.config.survey.enabled, **await ctx.reader.survey_state(ticket), **ctx.reader.survey_form()}
     page = {
         "site": ctx.config.site,
         "ticket": public,
         "token": ticket.token,
+        "survey": survey,
     }
     response = templates.TemplateResponse(request, "ticket.html", page)
     response.headers["Cache-Control"] = "no-store"

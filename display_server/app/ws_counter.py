@@ -28,7 +28,7 @@ async def counter_socket(websocket: WebSocket) -> None:
     security = ctx.config.security
     if not await accept_from_allowed_origin(websocket, security.allowed_origins):
         return
-    counter = await _authenticate(websocket, ctx)
+    counter = await authenticate_counter(websocket, ctx)
     if counter is None:
         return
     subscriber = ctx.reader.follow_counter(counter)
@@ -39,7 +39,7 @@ async def counter_socket(websocket: WebSocket) -> None:
     await run_connection(websocket, subscriber, ctx.reader.unfollow, handle, security.max_message_bytes)
 
 
-async def _authenticate(websocket: WebSocket, ctx: Context) -> Counter | None:
+async def authenticate_counter(websocket: WebSocket, ctx: Context) -> Counter | None:
     """The counter the hello names, when its token matches; else the refusal is sent and None."""
     try:
         frame = await asyncio.wait_for(websocket.receive(), HELLO_TIMEOUT)

@@ -234,6 +234,55 @@ class Attendance(Section):
     session_hours: float = Field(default=12, gt=0, le=168)  # admin and supervisor page sessions
 
 
+class SurveyQuestion(Section):
+    """One element (unsur) of the SKM: its question and the wording of answers 1 to 4."""
+
+    element: str = Field(min_length=1)
+    question: str = Field(min_length=1)
+    answers: list[str] = Field(min_length=4, max_length=4)
+
+
+def _question(element: str, question: str, answers: str) -> SurveyQuestion:
+    return SurveyQuestion(element=element, question=question, answers=answers.split("|"))
+
+
+DEFAULT_QUESTIONS = [
+    _question("Persyaratan", "Bagaimana pendapat Anda tentang kesesuaian persyaratan pelayanan dengan jenis pelayanannya?",
+              "Tidak sesuai|Kurang sesuai|Sesuai|Sangat sesuai"),
+    _question("Sistem, Mekanisme dan Prosedur", "Bagaimana pemahaman Anda tentang kemudahan prosedur pelayanan di unit ini?",
+              "Tidak mudah|Kurang mudah|Mudah|Sangat mudah"),
+    _question("Waktu Penyelesaian", "Bagaimana pendapat Anda tentang kecepatan waktu dalam memberikan pelayanan?",
+              "Tidak cepat|Kurang cepat|Cepat|Sangat cepat"),
+    _question("Biaya/Tarif", "Bagaimana pendapat Anda tentang kewajaran biaya/tarif dalam pelayanan?",
+              "Sangat mahal|Cukup mahal|Murah|Gratis"),
+    _question("Produk Spesifikasi Jenis Pelayanan",
+              "Bagaimana pendapat Anda tentang kesesuaian produk pelayanan antara yang tercantum dalam standar pelayanan dengan hasil yang diberikan?",
+              "Tidak sesuai|Kurang sesuai|Sesuai|Sangat sesuai"),
+    _question("Kompetensi Pelaksana", "Bagaimana pendapat Anda tentang kompetensi/kemampuan petugas dalam pelayanan?",
+              "Tidak kompeten|Kurang kompeten|Kompeten|Sangat kompeten"),
+    _question("Perilaku Pelaksana", "Bagaimana pendapat Anda tentang perilaku petugas dalam pelayanan terkait kesopanan dan keramahan?",
+              "Tidak sopan dan ramah|Kurang sopan dan ramah|Sopan dan ramah|Sangat sopan dan ramah"),
+    _question("Penanganan Pengaduan, Saran dan Masukan", "Bagaimana pendapat Anda tentang penanganan pengaduan pengguna layanan?",
+              "Tidak ada|Ada tetapi tidak berfungsi|Berfungsi kurang maksimal|Dikelola dengan baik"),
+    _question("Sarana dan Prasarana", "Bagaimana pendapat Anda tentang kualitas sarana dan prasarana?",
+              "Buruk|Cukup|Baik|Sangat baik"),
+]  # fmt: skip
+
+
+class Survey(Section):
+    """The public satisfaction survey (SKM): where it is offered and its nine questions."""
+
+    enabled: bool = True
+    answer_hours: int = Field(default=24, ge=1, le=24 * 14)  # the phone may answer this long after service
+    tablet_minutes: int = Field(default=10, ge=1, le=240)  # a counter's tablet offers a ticket this long
+    period: Literal["quarter", "semester", "year"] = "semester"  # what /skm publishes: the last complete one
+    questions: list[SurveyQuestion] = Field(default_factory=lambda: list(DEFAULT_QUESTIONS), min_length=9, max_length=9)
+    age_groups: list[str] = ["< 20", "20-29", "30-39", "40-49", "50-59", "60+"]
+    sexes: list[str] = ["Laki-laki", "Perempuan"]
+    education: list[str] = ["SD", "SMP", "SMA/SMK", "D1-D3", "S1/D4", "S2", "S3"]
+    occupations: list[str] = ["PNS/TNI/Polri", "Pegawai swasta", "Wiraswasta", "Pelajar/Mahasiswa", "Lainnya"]
+
+
 class StaffMember(Section):
     """One person on the hall's roster. Their PIN or password is never here: `antrian staff set-pin`."""
 
@@ -298,6 +347,7 @@ class Config(Section):
     kiosks: list[Kiosk] = []
     attendance: Attendance = Attendance()
     staff: list[StaffMember] = []
+    survey: Survey = Survey()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from ..config import Config
 from ..store import Store
-from .tables import DESK_EVENT_KINDS, Period, Recap, channels, desk_times, hours, recap, services
+from .tables import DESK_EVENT_KINDS, Only, Period, Recap, channels, desk_times, hours, recap, services
 
-__all__ = ["Book", "Period", "Recap", "build", "build_recap"]
+__all__ = ["Book", "Only", "Period", "Recap", "build", "build_recap"]
 
 
 @dataclass
@@ -48,17 +48,12 @@ class Book:
         }
 
 
-async def build_recap(store: Store, config: Config, period: Period, agencies: list[str]) -> Recap:
-    return recap(config, await store.visit_counts(period.first, period.last), period, agencies)
+async def build_recap(store: Store, config: Config, period: Period, agencies: list[str], only: Only = None) -> Recap:
+    return recap(config, await store.visit_counts(period.first, period.last), period, agencies, only)
 
 
-async def build_services(store: Store, config: Config, period: Period, agencies: list[str]) -> dict:
-    counts = await store.visit_counts(period.first, period.last)
-    durations = await store.visit_durations(period.first, period.last)
-    return services(config, counts, durations, period, agencies)
-
-
-async def build(store: Store, config: Config, period: Period, agencies: list[str]) -> Book:
+async def build(store: Store, config: Config, period: Period, agencies: list[str], only: Only = None) -> Book:
+    """Every report of PERIOD for AGENCIES, narrowed to the services ONLY when given."""
     first, last = period.first, period.last
     counts = await store.visit_counts(first, last)
     durations = await store.visit_durations(first, last)
@@ -66,14 +61,14 @@ async def build(store: Store, config: Config, period: Period, agencies: list[str
     desk_days = await store.desk_days(first, last)
     desk_service_times = await store.desk_service_times(first, last)
     events = await store.events_between(first, last, DESK_EVENT_KINDS)
-    service_ids = {s.id for s in config.services if s.agency in agencies}
+    service_ids = {s.id for s in config.services if s.agency in agencies and (only is None or s.id in only)}
     return Book(
         site=config.site.name,
         period=period,
         agencies=agencies,
-        recap=recap(config, counts, period, agencies),
-        services=services(config, counts, durations, period, agencies),
-        desks=desk_times(config, desk_days, desk_service_times, events, agencies),
+        recap=recap(config, counts, period, agencies, only),
+        services=services(config, counts, durations, period, agencies, only),
+        desks=desk_times(config, desk_days, desk_service_times, events, service_ids),
         hours=hours((weekday, hour, wait) for service, weekday, hour, wait in arrivals if service in service_ids),
         channels=channels(counts, service_ids),
     )

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from ..store import Visit
 from .sheets import Kind, Row, Sheet, text_of
 
-NUMBER_FORMATS: dict[Kind, str] = {"count": "0", "minutes": "0.0", "percent": "0.0%", "text": "@"}
+NUMBER_FORMATS: dict[Kind, str] = {"count": "0", "minutes": "0.0", "percent": "0.0%", "text": "@", "decimal": "0.00"}
 GROUP_FILL = PatternFill("solid", fgColor="DDE6F0")
 TOTAL_FILL = PatternFill("solid", fgColor="BFD0E3")
 
@@ -149,10 +149,14 @@ def pdf(sheet: Sheet, site: str, period: str, generated: str) -> bytes:
 
 
 def _widths(sheet: Sheet) -> list[float]:
-    texts = [i for i, c in enumerate(sheet.columns) if c.kind == "text"]
-    wide = {i: (8.0 if sheet.columns[i].title == "No" else 48.0) for i in texts}
-    rest = (PAGE_WIDTH_MM - sum(wide.values())) / max(1, len(sheet.columns) - len(wide))
-    return [wide.get(i, rest) for i in range(len(sheet.columns))]
+    """Narrow number columns (at most 30 mm), the text columns share the rest (at least 48 mm)."""
+    columns = sheet.columns
+    numbers = [i for i, c in enumerate(columns) if c.kind != "text"]
+    texts = [i for i, c in enumerate(columns) if c.kind == "text" and c.title != "No"]
+    tiny = [i for i, c in enumerate(columns) if c.title == "No"]
+    number = min(30.0, (PAGE_WIDTH_MM - 8.0 * len(tiny) - 48.0 * len(texts)) / max(1, len(numbers)))
+    text = (PAGE_WIDTH_MM - 8.0 * len(tiny) - number * len(numbers)) / max(1, len(texts))
+    return [8.0 if i in tiny else text if i in texts else number for i in range(len(columns))]
 
 
 def _pdf_row(doc: FPDF, widths: list[float], cells: list[str], *, fill: bool, height: float) -> None:

@@ -8,7 +8,7 @@ from typing import Literal
 
 from . import Book
 
-Kind = Literal["text", "count", "minutes", "percent"]
+Kind = Literal["text", "count", "minutes", "percent", "decimal"]
 Cell = str | int | float | None
 
 
@@ -41,6 +41,10 @@ def text_of(cell: Cell, kind: Kind) -> str:
     """A cell as the page, the CSV and the PDF show it (the XLSX keeps the number, formatted alike)."""
     if cell is None:
         return "-"
+    if isinstance(cell, str):
+        return cell
+    if kind == "decimal":
+        return f"{float(cell):.2f}".replace(".", ",")
     if kind == "percent":
         return f"{float(cell) * 100:.1f}%".replace(".", ",")
     if kind == "minutes":

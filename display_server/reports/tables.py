@@ -7,7 +7,7 @@ what these return, so they always agree (docs/reports.md defines every figure).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -16,6 +16,7 @@ from ..figures import percentile, service_level, share
 from ..indonesian import DAYS, MONTHS
 from ..store import DeskDay, Event, VisitCount
 
+Only = Collection[str] | None  # the services a report is narrowed to (None: all of its agencies')
 MAX_DAYS = 366 + 31  # a report covers at most about a year
 DAILY_UP_TO = 31  # a recap of up to a month has a column per day; a longer one, per month
 
@@ -141,7 +142,9 @@ def issued(count: VisitCount) -> bool:
     return count.first and count.outcome not in ("cancelled", "pending")
 
 
-def recap(config: Config, counts: Iterable[VisitCount], period: Period, agencies: Sequence[str]) -> Recap:
+def recap(
+    config: Config, counts: Iterable[VisitCount], period: Period, agencies: Sequence[str], only: Only = None
+) -> Recap:
     columns = period.columns()
     column_of = {day: i for i, c in enumerate(columns) for day in Period(c.first, c.last).days}
     cells: dict[str, list[int]] = defaultdict(lambda: [0] * len(columns))
@@ -153,7 +156,11 @@ def recap(config: Config, counts: Iterable[VisitCount], period: Period, agencies
         agency = config.agency(agency_id)
         if agency is None:
             continue
-        rows = [RecapRow(s.id, s.name, list(cells[s.id])) for s in config.services if s.agency == agency_id]
+        rows = [
+            RecapRow(s.id, s.name, list(cells[s.id]))
+            for s in config.services
+            if s.agency == agency_id and (only is None or s.id in only)
+        ]
         blocks.append(RecapAgency(agency.id, agency.name, rows, len(columns)))
     return Recap(period, columns, blocks)
 
@@ -185,6 +192,7 @@ def services(
     durations: Iterable[tuple[str, float | None, float | None]],
     period: Period,
     agencies: Sequence[str],
+    only: Only = None,
 ) -> dict:
     tally: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for count in counts:
@@ -206,7 +214,7 @@ def services(
         if served is not None:
             service_times[service_id].append(served)
     rows = []
-    for service in (s for s in config.services if s.agency in agencies):
+    for service in (s for s in config.services if s.agency in agencies and (only is None or s.id in only)):
         rows.append(
             {
                 "service": service.id,
@@ -321,10 +329,11 @@ def desk_times(
     days: Iterable[DeskDay],
     service_times: Iterable[tuple[str, str | None, float]],
     events: Iterable[Event],
-    agencies: Sequence[str],
+    service_ids: Collection[str],
 ) -> dict:
-    """Per counter and per officer: served, service time p50, open / paused / idle (docs/reports.md)."""
-    counters = [c for c in config.counters if config.counter_agencies(c) & set(agencies)]
+    """Per counter and per officer: served, service time p50, open / paused / idle (docs/reports.md),
+    for the counters that serve any of SERVICE_IDS."""
+    counters = [c for c in config.counters if set(c.services) & set(service_ids)]
     wanted = {c.id for c in counters}
     per_counter: dict[str, DeskTime] = defaultdict(DeskTime)
     per_officer: dict[str, DeskTime] = defaultdict(DeskTime)

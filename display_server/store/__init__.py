@@ -1,6 +1,6 @@
 """Durable state. `Store` is the narrow interface; `SqliteStore` the one implementation."""
 
-from .interface import Change, DeskDay, Event, Reply, StaffSecret, Store, Visit, VisitCount
+from .interface import Change, DeskDay, Event, Reply, StaffSecret, Store, SurveyResponse, Visit, VisitCount
 from .sqlite import SchemaTooNewError, SqliteStore
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "SqliteStore",
     "StaffSecret",
     "Store",
+    "SurveyResponse",
     "Visit",
     "VisitCount",
 ]

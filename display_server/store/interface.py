@@ -46,6 +46,24 @@ Change = Outcome | DeskChange
 
 
 @dataclass(frozen=True, slots=True)
+class SurveyResponse:
+    """One visitor's SKM answers (docs/skm.md): nine scores 1-4 and an optional profile."""
+
+    ticket_key: str  # a hash of the ticket's token: one response per ticket, no way back to it
+    service_date: date
+    service: str
+    channel: str  # "phone" or "tablet"
+    answers: tuple[int, ...]
+    age_group: str | None = None
+    sex: str | None = None
+    education: str | None = None
+    occupation: str | None = None
+    suggestion: str | None = None
+    id: int | None = None
+    published: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class DeskDay:
     """What was done at a counter by one officer (or nobody) on one service date."""
 
@@ -120,3 +138,8 @@ class Store(Protocol):
     async def desk_service_times(self, first: date, last: date) -> list[tuple[str, str | None, float]]: ...
     async def events_between(self, first: date, last: date, kinds: tuple[str, ...]) -> list[Event]: ...
     def iter_visits(self, first: date, last: date) -> AsyncIterator[list[Visit]]: ...
+    async def save_survey(self, response: SurveyResponse) -> bool: ...
+    async def survey_responses(self, first: date, last: date) -> list[SurveyResponse]: ...
+    async def survey_answered(self, ticket_key: str) -> bool: ...
+    async def served_by_service(self, first: date, last: date) -> dict[str, int]: ...
+    async def publish_suggestion(self, response_id: int, published: bool) -> bool: ...

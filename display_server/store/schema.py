@@ -118,4 +118,23 @@ MIGRATIONS: list[str] = [
                 THEN (julianday(finished_at) - julianday(called_at)) * 86400 END
         FROM tickets;
     """,
+    # 4: the public satisfaction survey (SKM). One response per served ticket, keyed by a hash of
+    # the ticket's token: the answers carry no ticket id, number, counter or time of day.
+    """
+    CREATE TABLE survey_responses (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ticket_key TEXT NOT NULL UNIQUE,
+        service_date TEXT NOT NULL,
+        service TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        answers TEXT NOT NULL,
+        age_group TEXT,
+        sex TEXT,
+        education TEXT,
+        occupation TEXT,
+        suggestion TEXT,
+        published INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX survey_by_date ON survey_responses (service_date, service);
+    """,
 ]

@@ -30,7 +30,7 @@ import aiosqlite
 
 from ..contract import DeskState
 from ..engine import Desk, DeskChange, Outcome, Status, Ticket
-from .interface import Change, DeskDay, Event, Reply, StaffSecret, Visit, VisitCount
+from .interface import Change, DeskDay, Event, Reply, StaffSecret, SurveyResponse, Visit, VisitCount
 from .schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -282,6 +282,35 @@ class SqliteStore:
         finally:
             await cursor.close()
 
+    # --- the survey ---------------------------------------------------------------------
+
+    async def save_survey(self, response: SurveyResponse) -> bool:
+        """Store a response; False when its ticket has already answered (nothing changed)."""
+        return await self._write(_save_survey, response)
+
+    async def survey_responses(self, first: date, last: date) -> list[SurveyResponse]:
+        rows = await self.db.execute_fetchall(
+            f"SELECT {_SURVEY_COLUMNS} FROM survey_responses WHERE service_date BETWEEN ? AND ? ORDER BY id",
+            (first.isoformat(), last.isoformat()),
+        )
+        return [_survey_from_row(row) for row in rows]
+
+    async def survey_answered(self, ticket_key: str) -> bool:
+        rows = await self.db.execute_fetchall("SELECT 1 FROM survey_responses WHERE ticket_key = ?", (ticket_key,))
+        return bool(rows)
+
+    async def served_by_service(self, first: date, last: date) -> dict[str, int]:
+        """The survey's population: visits that ended served, by service."""
+        rows = await self.db.execute_fetchall(
+            "SELECT service, COUNT(*) FROM visits WHERE service_date BETWEEN ? AND ? AND outcome = 'served'"
+            " GROUP BY service",
+            (first.isoformat(), last.isoformat()),
+        )
+        return {service: count for service, count in rows}
+
+    async def publish_suggestion(self, response_id: int, published: bool) -> bool:
+        return await self._write(_publish_suggestion, response_id, published)
+
     async def desks(self) -> list[Desk]:
         rows = await self.db.execute_fetchall(f"SELECT {_DESK_COLUMNS} FROM desks ORDER BY counter")
         return [_desk_from_row(row) for row in rows]
@@ -458,6 +487,48 @@ def _save_staff_secret(db: sqlite3.Connection, secret: StaffSecret) -> None:
             secret.locked_until.isoformat() if secret.locked_until else None,
         ),
     )
+
+
+_SURVEY_COLUMNS = (
+    "ticket_key, service_date, service, channel, answers, age_group, sex, education, occupation, suggestion,"
+    " id, published"
+)
+
+
+def _save_survey(db: sqlite3.Connection, response: SurveyResponse) -> bool:
+    try:
+        db.execute(
+            "INSERT INTO survey_responses (ticket_key, service_date, service, channel, answers, age_group, sex,"
+            " education, occupation, suggestion) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                response.ticket_key,
+                response.service_date.isoformat(),
+                response.service,
+                response.channel,
+                ",".join(str(a) for a in response.answers),
+                response.age_group,
+                response.sex,
+                response.education,
+                response.occupation,
+                response.suggestion,
+            ),
+        )
+    except sqlite3.IntegrityError:
+        return False
+    return True
+
+
+def _publish_suggestion(db: sqlite3.Connection, response_id: int, published: bool) -> bool:
+    cursor = db.execute("UPDATE survey_responses SET published = ? WHERE id = ?", (int(published), response_id))
+    return cursor.rowcount == 1
+
+
+def _survey_from_row(row: sqlite3.Row | tuple) -> SurveyResponse:
+    key, day, service, channel, answers, age, sex, education, occupation, suggestion, id_, published = row
+    return SurveyResponse(
+        key, date.fromisoformat(day), service, channel, tuple(int(a) for a in answers.split(",")),
+        age, sex, education, occupation, suggestion, id_, bool(published),
+    )  # fmt: skip
 
 
 def _forget_staff_secret(db: sqlite3.Connection, staff_id: str) -> None:

@@ -1,5 +1,6 @@
 /* The visitor's status page. ES5 only and small: it must run on a cheap Android phone's browser.
- * Reconnecting, the prev_seq rule and the wait text come from client.js (window.Antrian). */
+ * Reconnecting, the prev_seq rule and the wait text come from client.js (window.Antrian).
+ * Once the ticket is served, the page offers the SKM survey (its form: survey_form.js). */
 (function () {
   "use strict";
 
@@ -13,6 +14,9 @@
     no_show: "Dilewati (tidak hadir)",
     cancelled: "Dibatalkan"
   };
+  var surveyState = Antrian.pageData("survey-data");
+  var survey = null;         // the survey's form, built when the visitor may answer
+  var shown = null;          // the ticket as last rendered
   var audio = null;          // AudioContext, created on the first tap (browsers block sound before it)
   var seenCalls = {};
 
@@ -45,6 +49,42 @@
       $("called").className = "called";
     }
     document.title = t.number + " - " + (STATUS[t.status] || t.status);
+    shown = t;
+    renderSurvey(t);
+  }
+
+  // --- the survey (SKM) -----------------------------------------------------------------------
+
+  // Served while the page is open: the answering window has just begun. Served before the page
+  // loaded: the server said whether it is still open.
+  function surveyOpen(t) {
+    return surveyState.enabled && t.status === "served" && !surveyState.answered && surveyState.open !== false;
+  }
+
+  function renderSurvey(t) {
+    var open = surveyOpen(t);
+    $("survey-thanks").hidden = !(surveyState.enabled && t.status === "served" && surveyState.answered);
+    $("survey").hidden = !open;
+    if (open && !survey) {
+      survey = window.AntrianSurvey.create($("survey-form"), surveyState, { prefix: "p" });
+      survey.onAnswers = answer;
+    } else if (!open && survey) {
+      survey.remove();
+      survey = null;
+    }
+  }
+
+  function answer(payload) {
+    payload.ticket_token = token;
+    survey.busy(true);
+    window.AntrianSurvey.send(payload, null, function (outcome) {
+      if (!survey) { return; }
+      survey.busy(false);
+      if (!outcome.answered) { survey.problem(outcome.text); return; }
+      surveyState.answered = true;
+      renderSurvey(shown);
+      $("survey-thanks").focus();
+    });
   }
 
   // --- alert: vibration and a tone ---------------------------------------------------------
@@ -112,6 +152,8 @@
   });
 
   $("sound").onclick = unlockSound;
+  // A ticket not yet served when the page loaded: its window opens when the visitor is served.
+  if (surveyState.open === false && !surveyState.until) { surveyState.open = null; }
   render(Antrian.pageData("ticket-initial"));
   setNet("Menyambung\u2026", "net");
   link.start();

@@ -74,6 +74,7 @@ class Hall:
     server: ServerProcess
     waiting_token: str
     called_token: str
+    served_token: str = ""
 
 
 def desk_command_in_thread(ws_url: str, counter: str, action: str, **fields) -> dict:
@@ -106,12 +107,16 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
     (root / "antrian.toml").write_text(test_config_text(counters=4, extra=EXTRA_SCREENS), encoding="utf-8")
     server = ServerProcess(root / "antrian.toml", root / "data").start()
     try:
+        # Served first (calling the next ticket finishes it), so the survey shows on its phone
+        # and loket-1's survey tablet offers it.
+        served = issue_at_kiosk(server.url, "ktp")
+        assert call_next_in_thread(server.ws_url, "loket-1").get("type") == "ack"
         called = issue_at_kiosk(server.url, "ktp")
         assert call_next_in_thread(server.ws_url, "loket-1").get("type") == "ack"
         # A paused counter, so its look on the TV grid, the hall view and its desk is checked too.
         assert desk_command_in_thread(server.ws_url, "loket-1", "pause", reason="Istirahat").get("type") == "ack"
         waiting = issue_at_kiosk(server.url, "jkn")
-        yield Hall(server, waiting_token=waiting, called_token=called)
+        yield Hall(server, waiting_token=waiting, called_token=called, served_token=served)
     finally:
         server.stop()
 
@@ -190,6 +195,28 @@ def settle_admin_reports(page) -> None:
     page.locator('table[data-report="recap"]').wait_for(timeout=GENEROUS)
 
 
+def settle_ticket_survey(page) -> None:
+    settle_ticket(page)
+    page.locator("#survey .sq").first.wait_for(timeout=GENEROUS)
+
+
+def settle_survey_form(page) -> None:
+    page.locator("#token-form:not([hidden])").wait_for(timeout=GENEROUS)
+
+
+def settle_survey_offer(page) -> None:
+    settle_survey_form(page)
+    page.fill("#token-input", token_for("loket-1"))
+    page.click("#token-submit")
+    page.locator("#offer:not([hidden]) .sq").first.wait_for(timeout=GENEROUS)
+
+
+def settle_admin_survey(page) -> None:
+    sign_in_admin(page)
+    page.goto(page.url.split("/admin/")[0] + "/admin/survey")
+    page.locator("#skm-summary").wait_for(timeout=GENEROUS)
+
+
 def settle_admin_printers(page) -> None:
     sign_in_admin(page)
     page.goto(page.url.split("/admin/")[0] + "/admin/printers")
@@ -198,7 +225,7 @@ def settle_admin_printers(page) -> None:
 @dataclass(frozen=True)
 class PageCase:
     name: str
-    path: str  # {waiting} and {called} stand for the tickets' tokens
+    path: str  # {waiting}, {called} and {served} stand for the tickets' tokens
     viewport: dict
     settle: Callable | None = None
     status: int = 200
@@ -213,6 +240,9 @@ PAGES = [
     PageCase("kiosk-ticket", "/kiosk", PORTRAIT, settle_kiosk_ticket),
     PageCase("ticket-waiting", "/t/{waiting}", PHONE, settle_ticket),
     PageCase("ticket-called", "/t/{called}", PHONE, settle_ticket),
+    PageCase("ticket-survey", "/t/{served}", PHONE, settle_ticket_survey),
+    PageCase("survey-tablet-sign-in", "/survey/loket-1", DESK, settle_survey_form),
+    PageCase("survey-tablet", "/survey/loket-1", DESK, settle_survey_offer),
     PageCase("slip", "/t/{waiting}/slip", PHONE),
     PageCase("counter-sign-in", "/counter/loket-3", DESK, settle_counter_form),
     PageCase("counter-desk", "/counter/loket-3", DESK, settle_counter_desk),
@@ -224,6 +254,9 @@ PAGES = [
     PageCase("admin-reports", "/admin/reports", DESK, settle_admin_reports, status=401),
     PageCase("admin-reports-phone", "/admin/reports", PHONE, settle_admin_reports, status=401),
     PageCase("staff-pin", "/staff/pin", PHONE),
+    PageCase("admin-survey", "/admin/survey", DESK, settle_admin_survey, status=401),
+    PageCase("skm-public", "/skm", DESK),
+    PageCase("skm-public-phone", "/skm", PHONE),
     PageCase("admin-screens", "/admin/screens", DESK, settle_admin_screens, status=401),
     PageCase("admin-printers-login", "/admin/printers", DESK, status=401),
     PageCase("admin-printers", "/admin/screens", DESK, settle_admin_printers, status=401),
@@ -231,6 +264,7 @@ PAGES = [
     PageCase("ticket-404", "/t/no-such-token", PHONE, status=404),
     PageCase("kiosk-404", "/kiosk/nope", PORTRAIT, status=404),
     PageCase("counter-404", "/counter/nope", DESK, status=404),
+    PageCase("survey-tablet-404", "/survey/nope", DESK, status=404),
 ]
 
 
@@ -243,7 +277,7 @@ def open_page(browser, hall: Hall):
         context = browser.new_context(viewport=case.viewport, bypass_csp=True)
         contexts.append(context)
         page = context.new_page()
-        path = case.path.format(waiting=hall.waiting_token, called=hall.called_token)
+        path = case.path.format(waiting=hall.waiting_token, called=hall.called_token, served=hall.served_token)
         response = page.goto(hall.server.url + path)
         assert response is not None and response.status == case.status, path
         if case.settle:
@@ -307,3 +341,15 @@ def test_admin_screens_update_live_without_meta_refresh(open_page, hall: Hall) -
     settle_screen(tv)
     page.locator('#screen-status tr[data-screen="tv2"][data-online="1"]').wait_for(timeout=GENEROUS)
     tv.close()
+
+
+def test_survey_questions_are_named_radiogroups_and_a_missing_answer_is_an_alert(open_page) -> None:
+    page = open_page(PageCase("ticket-survey", "/t/{served}", PHONE, settle_ticket_survey))
+    groups = page.get_by_role("radiogroup")
+    assert groups.count() == 9
+    assert groups.first.get_attribute("aria-required") == "true"
+    assert page.get_by_role("radiogroup", name="1. Persyaratan").get_by_role("radio").count() == 4
+    page.get_by_role("button", name="Kirim").click()
+    alert = page.locator("#survey [role='alert']")
+    assert "Belum dijawab: nomor 1, 2, 3, 4, 5, 6, 7, 8, 9" in alert.inner_text()
+    assert page.evaluate("document.activeElement.name") == "p-q1"  # focus moves to the first unanswered

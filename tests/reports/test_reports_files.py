@@ -107,3 +107,14 @@ def test_a_bad_period_is_a_clear_error(app_client):
     assert app_client.get("/api/reports/services?from=kemarin", headers=ADMIN).status_code == 400
     app_client.cookies.clear()  # the page's session: without it and without the token, nothing
     assert app_client.get("/api/reports/services").status_code == 401
+
+
+def test_a_report_narrows_to_one_service(app_client):
+    app_client.cookies.clear()
+    one = app_client.get(f"/api/reports/services?{PERIOD}&service=kk", headers=ADMIN).json()
+    assert [s["service"] for s in one["services"]] == ["kk"]
+    assert one["totals"]["issued"] == 1
+    recap = app_client.get(f"/api/reports/recap?{PERIOD}&service=kk", headers=ADMIN).json()
+    assert [s["service"] for a in recap["agencies"] for s in a["services"]] == ["kk"]
+    mismatch = app_client.get(f"/api/reports/services?{PERIOD}&service=kk&agency=bpjs-kes", headers=ADMIN)
+    assert mismatch.status_code == 400
