@@ -66,6 +66,7 @@ def serve(config_path: Path | None, host: str, port: int, data_dir: Path) -> Non
 
     from .app import access_log, create_app
     from .app.http_protocol import ConnectionLimits, guarded_protocol
+    from .app.ws_protocol import FramingWebSocketProtocol
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     access_log.install()  # no tokens in the log (docs/protocol.md)
@@ -86,11 +87,12 @@ def serve(config_path: Path | None, host: str, port: int, data_dir: Path) -> Non
     _print_urls(config, host, port, config_path)
     uvicorn.run(
         # websockets' sans-I/O core: a third less CPU per message than the legacy protocol,
-        # which decides call -> screen latency at 1000 TVs (docs/performance.md).
+        # which decides call -> screen latency at 1000 TVs (docs/performance.md); ours lets
+        # the hub frame a call once and write it to every TV below ASGI (app/ws_protocol.py).
         app,
         host=host,
         port=port,
-        ws="websockets-sansio",
+        ws=FramingWebSocketProtocol,
         http=guarded_protocol(ConnectionLimits.of(config.security)),
         # X-Forwarded-For is believed only from the hall's own proxies (none by default):
         # anyone else could forge an address to dodge the rate limit or fake the logs.

@@ -12,6 +12,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..contract import Close, error_message
 from ..hub import Subscriber
 from .security import origin_allowed
+from .ws_protocol import FRAMES_EXTENSION
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +43,8 @@ def parse_message(text: str | None, max_bytes: int) -> dict:
 
 
 def send_direct(subscriber: Subscriber, message: dict) -> None:
-    """Replies go through the same queue as events, so one task writes to the socket."""
-    try:
-        subscriber.queue.put_nowait(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
-    except asyncio.QueueFull:
+    """Replies take the subscriber's path as events do, so none overtakes what came before it."""
+    if not subscriber.send(json.dumps(message, ensure_ascii=False, separators=(",", ":"))):
         subscriber.dropped.set()
 
 
@@ -61,8 +60,11 @@ async def run_connection(
 
     `shape`, when given, rewrites each outgoing message for this one client (a phone's
     own "people ahead") at the moment it is sent, or drops it (None) when it changes
-    nothing this client shows.
+    nothing this client shows. Without `shape`, and when the server offers it, the hub writes
+    frames straight to the connection while its queue is idle (`ws_protocol`).
     """
+    if shape is None:
+        subscriber.writer = websocket.scope.get("extensions", {}).get(FRAMES_EXTENSION)
     sender = asyncio.create_task(_pump(websocket, subscriber, shape))
     receiver = asyncio.create_task(_receive(websocket, subscriber, handle, max_bytes))
     dropped = asyncio.create_task(subscriber.dropped.wait())
@@ -71,6 +73,7 @@ async def run_connection(
     finally:
         for task in (sender, receiver, dropped):
             task.cancel()
+        subscriber.writer = None
         unfollow(subscriber)
     if dropped in done:
         await _close_quietly(websocket, Close.TOO_SLOW, "too slow: reconnect and resync")

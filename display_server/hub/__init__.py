@@ -1,7 +1,7 @@
 """Connections and fan-out.
 
 Every subscriber has its own bounded queue. `publish` never awaits: it serialises the
-message once and offers it to each interested queue. A subscriber whose queue is full is
+message once and offers it to each interested subscriber. A subscriber whose backlog is full is
 *dropped* (its connection is closed and it must resync from a snapshot), so one stalled
 TV never delays the others, and its backlog never grows the server's memory.
 
@@ -9,6 +9,13 @@ Each delivered message carries `seq` (the event's global, monotonic number) and
 `prev_seq` (the `seq` of the previous message this same subscriber was sent). A client
 that sees `prev_seq` differ from the last `seq` it saw has missed something and resyncs.
 Filtered subscribers see gaps in `seq` by design; `prev_seq` makes those gaps harmless.
+
+A connection that can take wire frames straight to its socket registers a `FrameWriter`.
+While it has nothing queued and nothing being sent, `publish` writes to it directly: the
+message is framed once per distinct `prev_seq` (all the TVs of a zone usually share one,
+so once per call) and the same bytes go to every such connection. Otherwise, or when the
+writer's backlog is over its bound, the message takes the queue, so order is kept and a
+stalled TV is still dropped.
 """
 
 from __future__ import annotations
@@ -17,10 +24,26 @@ import asyncio
 import json
 import logging
 from collections.abc import Iterable
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_LIMIT = 256
+
+
+class FrameWriter(Protocol):
+    """A connection's socket, below the server's message API (e.g. ASGI)."""
+
+    def frame(self, text: str) -> bytes:
+        """TEXT as bytes for the wire; the same for every writer of a server."""
+        ...
+
+    def write(self, frame: bytes) -> bool:
+        """Write without waiting; False when the connection's backlog is over its bound."""
+        ...
+
+
+Frames = dict[int, bytes]  # one publish's framed message by prev_seq
 
 
 class Subscriber:
@@ -31,19 +54,53 @@ class Subscriber:
         self.queue: asyncio.Queue[str] = asyncio.Queue(limit)
         self.last_seq = seq
         self.dropped = asyncio.Event()
+        self.writer: FrameWriter | None = None  # set by a connection whose messages need no shaping
+        self._sending = False  # the connection's sender holds a message from the queue
 
-    def offer(self, seq: int, body: str) -> bool:
-        """Queue a message serialised without its seq fields; False when the queue is full."""
-        framed = f'{{"seq":{seq},"prev_seq":{self.last_seq},{body[1:]}' if body != "{}" else body
-        try:
-            self.queue.put_nowait(framed)
-        except asyncio.QueueFull:
-            return False
-        self.last_seq = seq
-        return True
+    def offer(self, seq: int, body: str, frames: Frames | None = None) -> bool:
+        """Deliver a message serialised without its seq fields; False when the backlog is full.
+
+        FRAMES, shared by one publish's subscribers, lets a message be framed once per prev_seq.
+        """
+        writer = self._direct_writer()
+        if writer is None:
+            delivered = self._enqueue(_stamp(seq, self.last_seq, body))
+        else:
+            frames = {} if frames is None else frames
+            frame = frames.get(self.last_seq)
+            if frame is None:
+                frame = frames[self.last_seq] = writer.frame(_stamp(seq, self.last_seq, body))
+            delivered = writer.write(frame)
+        if delivered:
+            self.last_seq = seq
+        return delivered
+
+    def send(self, text: str) -> bool:
+        """Deliver a reply (no seq fields) after everything before it; False when the backlog is full."""
+        writer = self._direct_writer()
+        if writer is None:
+            return self._enqueue(text)
+        return writer.write(writer.frame(text))
 
     async def next_message(self) -> str:
-        return await self.queue.get()
+        """The next queued message for the connection's one sender; it holds it until it asks again."""
+        self._sending = False
+        text = await self.queue.get()
+        self._sending = True
+        return text
+
+    def _direct_writer(self) -> FrameWriter | None:
+        """The writer, when nothing queued or being sent could be overtaken by writing to it."""
+        if self._sending or not self.queue.empty():
+            return None
+        return self.writer
+
+    def _enqueue(self, text: str) -> bool:
+        try:
+            self.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            return False
+        return True
 
 
 class Hub:
@@ -96,8 +153,9 @@ class Hub:
         for topic in topics:
             targets |= self._by_topic.get(topic, set())
         delivered = 0
+        frames: Frames = {}
         for subscriber in targets:
-            if subscriber.offer(self.seq, body):
+            if subscriber.offer(self.seq, body, frames):
                 delivered += 1
             else:
                 self._drop(subscriber)
@@ -109,7 +167,7 @@ class Hub:
             self._drop(subscriber)
 
     def _drop(self, subscriber: Subscriber) -> None:
-        log.warning("dropping slow %s subscriber %s: its queue is full", subscriber.kind, subscriber.key)
+        log.warning("dropping slow %s subscriber %s: its backlog is full", subscriber.kind, subscriber.key)
         self.dropped_total += 1
         self.unsubscribe(subscriber)
         subscriber.dropped.set()
@@ -123,6 +181,10 @@ class Hub:
     def listening(self, topic: str) -> bool:
         """Whether anyone follows TOPIC (so a costly message is built only when it will be read)."""
         return bool(self._by_topic.get(topic))
+
+
+def _stamp(seq: int, prev_seq: int, body: str) -> str:
+    return f'{{"seq":{seq},"prev_seq":{prev_seq},{body[1:]}' if body != "{}" else body
 
 
 def _encode(message: dict) -> str:

@@ -78,3 +78,102 @@ def test_unsubscribed_clients_are_forgotten():
     hub.unsubscribe(screen)
     assert hub.publish(["zone:a"], {"type": "call"}) == 0
     assert hub.count("screen") == 0
+
+
+# --- frames written straight to a connection -------------------------------------------
+
+
+class RecordingWriter:
+    """A connection's socket as the hub sees it: what was framed, and what was written."""
+
+    def __init__(self, room: int = 1_000_000):
+        self.room = room  # bytes it takes before its backlog is over the bound
+        self.framed: list[str] = []
+        self.written: list[bytes] = []
+
+    def frame(self, text: str) -> bytes:
+        self.framed.append(text)
+        return text.encode()
+
+    def write(self, frame: bytes) -> bool:
+        if len(frame) > self.room:
+            return False
+        self.room -= len(frame)
+        self.written.append(frame)
+        return True
+
+    def messages(self) -> list[dict]:
+        return [json.loads(frame) for frame in self.written]
+
+
+def tv(hub: Hub, writer: RecordingWriter, key: str = "tv", snapshot: dict | None = None):
+    screen = hub.subscribe(["zone:a"], kind="screen", key=key, snapshot=snapshot)
+    screen.writer = writer
+    return screen
+
+
+def test_a_call_is_framed_once_and_the_same_bytes_go_to_every_idle_screen():
+    hub = Hub(seq=7)
+    writers = [RecordingWriter() for _ in range(50)]
+    screens = [tv(hub, writer, key=f"tv{i}") for i, writer in enumerate(writers)]
+    assert hub.publish(["zone:a"], {"type": "call", "n": 1}, seq=8) == 50
+    framed = sum(len(w.framed) for w in writers)
+    assert framed == 1
+    [frame] = {w.written[0] for w in writers}
+    assert json.loads(frame) == {"seq": 8, "prev_seq": 7, "type": "call", "n": 1}
+    assert all(s.queue.empty() for s in screens)
+
+
+def test_a_call_is_framed_once_per_distinct_prev_seq_and_each_chain_stays_right():
+    hub = Hub(seq=1)
+    early = RecordingWriter()
+    tv(hub, early, key="early")
+    hub.publish(["zone:b"], {"type": "call"}, seq=2)  # another zone's call: a gap for zone a
+    late = RecordingWriter()
+    tv(hub, late, key="late")
+    hub.publish(["zone:a"], {"type": "call"}, seq=3)
+    hub.publish(["zone:a"], {"type": "call"}, seq=4)
+    assert [(m["seq"], m["prev_seq"]) for m in early.messages()] == [(3, 1), (4, 3)]
+    assert [(m["seq"], m["prev_seq"]) for m in late.messages()] == [(3, 2), (4, 3)]
+    assert early.written[1] == late.written[1]
+
+
+def test_nothing_queued_is_overtaken_by_a_frame_written_directly():
+    hub = Hub(seq=5)
+    writer = RecordingWriter()
+    screen = tv(hub, writer, snapshot={"type": "snapshot"})  # queued, not sent yet
+    hub.publish(["zone:a"], {"type": "call"}, seq=6)
+    assert screen.send('{"type":"pong"}')
+    assert writer.written == []
+    assert [(m["type"], m.get("prev_seq")) for m in drain(screen)] == [("snapshot", 5), ("call", 5), ("pong", None)]
+
+
+async def test_nothing_being_sent_is_overtaken_either():
+    hub = Hub(seq=5)
+    writer = RecordingWriter()
+    screen = tv(hub, writer, snapshot={"type": "snapshot"})
+    held = json.loads(await screen.next_message())  # the sender holds the snapshot, still writing it
+    hub.publish(["zone:a"], {"type": "call"}, seq=6)
+    assert held["type"] == "snapshot" and writer.written == []
+    assert [m["type"] for m in drain(screen)] == ["call"]
+
+
+def test_replies_to_an_idle_connection_are_written_directly():
+    hub = Hub()
+    writer = RecordingWriter()
+    screen = tv(hub, writer)
+    assert screen.send('{"type":"pong"}')
+    assert writer.messages() == [{"type": "pong"}]
+
+
+def test_a_screen_whose_socket_backlog_is_over_its_bound_is_dropped_and_the_others_still_served():
+    hub = Hub()
+    stuck, fine = RecordingWriter(room=120), RecordingWriter()
+    slow = tv(hub, stuck, key="stuck")
+    tv(hub, fine, key="ok")
+    for seq in range(1, 6):
+        hub.publish(["zone:a"], {"type": "call", "n": seq}, seq=seq)
+    assert slow.dropped.is_set() and slow not in hub.subscribers
+    assert hub.dropped_total == 1
+    assert [m["n"] for m in fine.messages()] == [1, 2, 3, 4, 5]
+    assert sum(map(len, stuck.written)) <= 120  # its backlog never grows past the bound

@@ -1,0 +1,298 @@
+"""The push at the floor (issue 19): call -> the last TV, with the voice on and off, the server pinned.
+
+    python bench/fanout_bench.py [--runs 3] [--calls 60] [--cases full:10,full:100,probe:100,probe:1000]
+
+The server and everything it starts (its speech worker) run on CPU 0, this load client on
+CPU 1, as a hall's mini PC would serve TVs that are machines of their own. For each case a
+fresh server is started, N display sockets are opened, and each call is timed from the
+counter's `call_next` to the moment the last timed display holds the number:
+
+- "full": every one of the N sockets is timed;
+- "probe": N sockets are open, the last 20 opened are timed (the others only read), so the
+  client's own cost per socket does not hide the server's.
+
+Voice on is the default config (speech on, the real eSpeak NG worker: the call's WAV is made
+after it is pushed, and the next numbers are prewarmed while the hall is idle); voice off is
+`[voice] enabled = false`. Runs are interleaved (off, on, off, on, ...) so that the machine's
+noise falls on both alike. Calls come at a random gap of 0.1-0.9 s, around the worker's
+`idle_after_call`, so some find the worker prewarming. Prints JSON: per case and voice, the
+median over runs of each run's p50 and p99, the counter's ack, the server's CPU per call
+(its worker included) and its RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import websockets
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.support.server import ServerProcess  # noqa: E402
+
+COUNTERS = 10
+SCREEN_IDS = 10
+PROBES = 20
+SERVER_CPU, CLIENT_CPU = 0, 1
+GAP_SECONDS = (0.1, 0.9)
+PREFIXES = ("A", "B", "C")
+
+
+def bench_config(voice: bool) -> str:
+    lines = [
+        '[site]\nname = "Bench hall"\ntimezone = "Asia/Makassar"\n',
+        # Every bench client is on loopback, one address: lift the per-address cap for it.
+        '[security]\nadmin_token = "bench-admin-token"\nissue_rate_per_minute = 1000000\n'
+        "max_connections = 5000\nmax_websockets_per_address = 5000\n",
+        "" if voice else "[voice]\nenabled = false\n",
+        '[[zones]]\nid = "hall"\nname = "Hall"\n',
+        '[[agencies]]\nid = "a"\nname = "Agency"\n',
+        '[[services]]\nid = "s"\nname = "Service"\nagency = "a"\nprefix = "A"\n',
+        '[[services]]\nid = "t"\nname = "Other service"\nagency = "a"\nprefix = "B"\n',
+        '[[services]]\nid = "u"\nname = "Third service"\nagency = "a"\nprefix = "C"\n',
+    ]
+    for i in range(1, COUNTERS + 1):
+        # Every counter serves the three services: the prewarm plan has 30 service x counter pairs.
+        lines.append(
+            f'[[counters]]\nid = "c{i}"\nname = "Loket {i}"\nservices = ["s", "t", "u"]\nzone = "hall"\n'
+            f'token = "bench-token-{i}"\n'
+        )
+    for i in range(1, SCREEN_IDS + 1):
+        lines.append(f'[[screens]]\nid = "tv{i}"\nzone = "hall"\n')
+    return "\n".join(lines)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+class Display(asyncio.Protocol):
+    """A display socket that costs the client almost nothing: server frames are unmasked text,
+    so watching the raw byte stream for the number is enough."""
+
+    def __init__(self, upgraded: asyncio.Future):
+        self.upgraded = upgraded
+        self.buffer = b""
+        self.waiting: tuple[bytes, asyncio.Future] | None = None
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if not self.upgraded.done() and b"\r\n\r\n" in self.buffer:
+            self.upgraded.set_result(True)
+        if self.waiting and self.waiting[0] in self.buffer:
+            needle, future = self.waiting
+            self.waiting = None
+            self.buffer = b""
+            future.set_result(time.perf_counter())
+        elif len(self.buffer) > 65536:
+            self.buffer = self.buffer[-4096:]
+
+    def expect(self, number: str) -> asyncio.Future:
+        future = asyncio.get_running_loop().create_future()
+        needle = f'"number":"{number}"'.encode()
+        if needle in self.buffer:
+            self.buffer = b""
+            future.set_result(time.perf_counter())
+        else:
+            self.waiting = (needle, future)
+        return future
+
+
+class Reader(asyncio.Protocol):
+    """A display that only reads (probe mode's untimed sockets)."""
+
+    def __init__(self, upgraded: asyncio.Future):
+        self.upgraded = upgraded
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        if not self.upgraded.done():
+            self.upgraded.set_result(True)
+
+
+async def open_display(port: int, path: str, kind: type[Display] | type[Reader]) -> Display | Reader:
+    loop = asyncio.get_running_loop()
+    upgraded = loop.create_future()
+    transport, protocol = await loop.create_connection(lambda: kind(upgraded), "127.0.0.1", port)
+    transport.write(
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    await upgraded
+    return protocol
+
+
+async def open_displays(port: int, n: int, timed: int) -> tuple[list[Display], list[Reader | Display]]:
+    others = [await open_display(port, f"/ws/screen/tv{i % SCREEN_IDS + 1}", Reader) for i in range(n - timed)]
+    probes = [await open_display(port, f"/ws/screen/tv{i % SCREEN_IDS + 1}", Display) for i in range(timed)]
+    return probes, others  # type: ignore[return-value]
+
+
+async def open_counters(ws_url: str) -> list:
+    counters = []
+    for i in range(1, COUNTERS + 1):
+        socket = await websockets.connect(f"{ws_url}/ws/counter")
+        await socket.send(json.dumps({"type": "hello", "counter": f"c{i}", "token": f"bench-token-{i}"}))
+        await socket.recv()
+        counters.append(socket)
+    return counters
+
+
+async def ack_of(socket, request_id: str) -> dict:
+    while True:
+        message = json.loads(await socket.recv())
+        if message.get("id") == request_id:
+            return message
+
+
+def cpu_seconds(proc: psutil.Process) -> float:
+    """The server's CPU time and its children's (the speech worker), live or reaped."""
+    total = sum(proc.cpu_times()[:4])
+    for child in proc.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+async def one_run(server: ServerProcess, mode: str, n: int, calls: int, seed: int) -> dict:
+    rng = random.Random(seed)
+    services = ["s", "t", "u"]
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        for i in range(calls):  # one ticket per call, issued in call order across the services
+            (await http.post("/api/tickets", json={"service": services[i % 3]})).raise_for_status()
+    probes, others = await open_displays(server.port, n, n if mode == "full" else min(PROBES, n))
+    counters = await open_counters(server.ws_url)
+    proc = psutil.Process(server.process.pid)
+    await asyncio.sleep(1.0)  # let the welcome traffic settle
+    cpu_before = cpu_seconds(proc)
+    last_display, acks = [], []
+    for i in range(calls):
+        counter = counters[i % COUNTERS]
+        request_id = f"fanout-{mode}-{n}-{seed}-{i}"
+        number = f"{PREFIXES[i % 3]}-{i // 3 + 1:03d}"  # call_next takes the oldest: issue order
+        arrivals = [display.expect(number) for display in probes]
+        started = time.perf_counter()
+        await counter.send(json.dumps({"type": "call_next", "id": request_id}))
+        ack = await ack_of(counter, request_id)
+        acked = time.perf_counter()
+        assert ack["ticket"]["number"] == number, ack
+        held = max(await asyncio.gather(*arrivals))
+        acks.append(acked - started)
+        last_display.append(held - started)
+        await asyncio.sleep(rng.uniform(*GAP_SECONDS))
+    cpu_per_call = (cpu_seconds(proc) - cpu_before) / calls
+    rss = proc.memory_info().rss
+    for socket in counters:
+        await socket.close()
+    for display in [*probes, *others]:
+        if display.transport is not None:
+            display.transport.close()
+    return {
+        "last_display_p50": percentile(last_display, 50) * 1000,
+        "last_display_p99": percentile(last_display, 99) * 1000,
+        "ack_p99": percentile(acks, 99) * 1000,
+        "cpu_ms_per_call": cpu_per_call * 1000,
+        "rss_mb": rss / 2**20,
+    }
+
+
+def worker_affinity(server: ServerProcess) -> list[list[int]]:
+    return [sorted(child.cpu_affinity()) for child in psutil.Process(server.process.pid).children(recursive=True)]
+
+
+def start_pinned(config: Path, data: Path) -> ServerProcess:
+    """Start the server on SERVER_CPU: its children inherit the mask (sched_setaffinity is per task)."""
+    os.sched_setaffinity(0, {SERVER_CPU})
+    try:
+        return ServerProcess(config, data).start()
+    finally:
+        os.sched_setaffinity(0, {CLIENT_CPU})
+
+
+def median_of(runs: list[dict]) -> dict:
+    return {key: round(statistics.median(run[key] for run in runs), 2) for key in runs[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--calls", type=int, default=60)
+    parser.add_argument("--cases", default="full:10,full:100,probe:100,probe:1000")
+    args = parser.parse_args()
+    if len(os.sched_getaffinity(0)) < 2:
+        sys.exit("the fan-out bench needs two CPUs: one for the server, one for the clients")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
+    os.sched_setaffinity(0, {CLIENT_CPU})
+    cases = [(mode, int(n)) for mode, n in (case.split(":") for case in args.cases.split(","))]
+    runs: dict[tuple[str, int, bool], list[dict]] = {}
+    pinned: list[list[int]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        configs = {voice: folder / f"voice-{voice}.toml" for voice in (False, True)}
+        for voice, path in configs.items():
+            path.write_text(bench_config(voice))
+        for run in range(args.runs):
+            for mode, n in cases:
+                for voice in (False, True):
+                    server = start_pinned(configs[voice], folder / f"data-{mode}-{n}-{voice}-{run}")
+                    try:
+                        result = asyncio.run(one_run(server, mode, n, args.calls, seed=run))
+                        if voice:
+                            pinned.append(worker_affinity(server))
+                    finally:
+                        server.stop()
+                    runs.setdefault((mode, n, voice), []).append(result)
+                    print(json.dumps({"run": run, "mode": mode, "n": n, "voice": voice, **result}), file=sys.stderr)
+    results = []
+    for mode, n in cases:
+        off, on = median_of(runs[(mode, n, False)]), median_of(runs[(mode, n, True)])
+        results.append(
+            {
+                "mode": mode,
+                "displays": n,
+                "voice_off": off,
+                "voice_on": on,
+                "voice_cost_pct": round((on["last_display_p99"] / off["last_display_p99"] - 1) * 100, 1),
+            }
+        )
+    print(
+        json.dumps(
+            {
+                "bench": "fanout",
+                "server_cpu": SERVER_CPU,
+                "client_cpu": CLIENT_CPU,
+                "speech_worker_affinity": pinned[:1],
+                "runs": args.runs,
+                "calls": args.calls,
+                "results": results,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
