@@ -18,7 +18,6 @@ import click
 
 from .ops import DB_NAME, data_dir_option
 from .reports import Period, build
-from .reports.files import csv_text, detail_xlsx, pdf, xlsx
 from .reports.sheets import sheets
 from .staff_cli import config_option
 from .store import SqliteStore
@@ -67,6 +66,7 @@ def report(
 ) -> None:
     """Write report NAME for a period to a file (all: every report in one XLSX; detail: every visit)."""
     from .cli import load_or_exit
+    from .reports.files import csv_text, detail_xlsx, pdf, xlsx  # only when a report is written
 
     config = load_or_exit(config_path)
     period = _period(first, last)

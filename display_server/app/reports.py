@@ -16,7 +16,6 @@ from starlette.routing import Route
 
 from ..reports import Book, Period
 from ..reports.charts import bar_chart
-from ..reports.files import csv_text, pdf, xlsx
 from ..reports.sheets import Sheet, sheets, text_of
 from .auth import page_gate, principal
 from .context import context
@@ -164,6 +163,8 @@ async def report_file(request: Request) -> Response:
 
 def render(chosen: list[Sheet], kind: str, book: Book, now: dt.datetime) -> bytes:
     """The same sheets as an XLSX, a CSV or a PDF file."""
+    from ..reports.files import csv_text, pdf, xlsx  # openpyxl and fpdf2: loaded when a file is asked for
+
     if kind == "xlsx":
         return xlsx(chosen)
     if kind == "csv":

@@ -19,7 +19,6 @@ from starlette.websockets import WebSocket
 from ..command_error import CommandError
 from ..contract import error_message
 from ..reports import Period
-from ..reports.files import pdf, xlsx
 from ..reports.sheets import text_of
 from ..reports.survey import PROFILE_FIELDS, last_complete_period
 from ..reports.survey_sheets import survey_sheets
@@ -155,6 +154,8 @@ async def survey_file(request: Request) -> Response:
         return asked
     if kind not in SURVEY_FILES:
         return error_response("not_found", "files: /admin/survey/skm.xlsx, /admin/survey/skm.pdf")
+    from ..reports.files import pdf, xlsx  # openpyxl and fpdf2: loaded when a file is asked for
+
     ctx = context(request)
     period, agencies, only = asked
     results = await ctx.reader.survey_results(period, agencies, only)
