@@ -158,6 +158,18 @@ _ERRORS = (
     ErrorCode("not_signed_in", 409, "Belum ada petugas yang masuk di loket ini"),
     ErrorCode("unknown_reason", 400, "Alasan jeda tidak ada dalam daftar"),
     ErrorCode("already_so", 409, "Loket sudah dalam keadaan itu"),
+    # booking ahead
+    ErrorCode("booking_not_found", 404, "Kode booking tidak ditemukan"),
+    ErrorCode("booking_off", 409, "Layanan ini tidak menerima booking"),
+    ErrorCode("slot_full", 409, "Sesi ini sudah penuh, silakan pilih sesi lain"),
+    ErrorCode("too_far_ahead", 409, "Tanggal itu belum dapat dibooking"),
+    ErrorCode("session_over", 409, "Sesi itu sudah lewat"),
+    ErrorCode("too_early", 409, "Terlalu awal untuk check-in, silakan kembali mendekati jam sesi Anda"),
+    ErrorCode("too_late", 409, "Waktu check-in untuk booking ini sudah lewat"),
+    ErrorCode("already_checked_in", 409, "Booking ini sudah check-in"),
+    ErrorCode("booking_cancelled", 409, "Booking ini sudah dibatalkan"),
+    ErrorCode("other_day", 409, "Booking ini untuk hari lain"),
+    ErrorCode("booking_limit", 429, "Terlalu banyak booking dari perangkat ini"),
     # the survey
     ErrorCode("already_answered", 409, "Survei untuk tiket ini sudah diisi. Terima kasih!"),
     ErrorCode("not_served", 409, "Survei dapat diisi setelah Anda selesai dilayani"),
@@ -247,6 +259,11 @@ class Topic:
         return f"ticket:{token}"
 
     @staticmethod
+    def booking(token: str) -> str:
+        """One booking: its holder's page (cancelled, checked in, its ticket)."""
+        return f"booking:{token}"
+
+    @staticmethod
     def survey(counter_id: str) -> str:
         """The tickets a counter has just served: its survey tablet offers them."""
         return f"survey:{counter_id}"
@@ -269,6 +286,21 @@ def kiosk_scope(kiosk_id: str, address: str) -> str:
     """Where a kiosk's request ids are unique: one kiosk at one address, so a request id seen
     elsewhere never hands back another visitor's ticket (and its status link)."""
     return f"kiosk:{kiosk_id}@{address}"
+
+
+# --- booking codes -----------------------------------------------------------------------
+
+# Read aloud and typed from a phone: no look-alikes (0/O, 1/I/L, 2/Z, 5/S, 8/B), six characters.
+BOOKING_ALPHABET: Final = "ACDEFGHJKMNPQRTUVWXY34679"
+BOOKING_CODE_LENGTH: Final = 6
+
+
+def normal_booking_code(text: str) -> str | None:
+    """A typed or scanned code as stored (`k7m-3pq` -> `K7M3PQ`); None when it cannot be one."""
+    code = "".join(c for c in text.upper() if c.isalnum())
+    if len(code) != BOOKING_CODE_LENGTH or any(c not in BOOKING_ALPHABET for c in code):
+        return None
+    return code
 
 
 # --- ticket numbers ----------------------------------------------------------------------

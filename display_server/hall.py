@@ -24,15 +24,28 @@ import logging
 import secrets
 from collections import deque
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from . import engine, views
 from .announce import Announcer, prewarm_plan, spoken_call
 from .command_error import CommandError
 from .config import Config, Counter
 from .config.model import StaffMember
-from .contract import ACTIONS, DESK_ACTIONS, KIOSK_SCOPE, Action, Topic, command_scope, format_number
+from .contract import (
+    ACTIONS,
+    BOOKING_ALPHABET,
+    BOOKING_CODE_LENGTH,
+    DESK_ACTIONS,
+    KIOSK_SCOPE,
+    Action,
+    Topic,
+    command_scope,
+    format_number,
+    normal_booking_code,
+)
 from .engine import Call, Desk, DeskChange, Outcome, QueueState, Rejection, Status, Ticket
+from .engine import booking as booking_rules
+from .engine.booking import Booking
 from .hub import Hub
 from .staff import Credentials
 from .store import Reply, Store, SurveyResponse
@@ -183,6 +196,128 @@ class Hall:
     async def unlock_staff(self, staff_id: str) -> bool:
         return await self.credentials.unlock(staff_id)
 
+    # --- booking ahead (engine/booking.py) ------------------------------------------------
+
+    async def book(self, service_id: str, day: date, start: time, *, holder: str, phone: str | None) -> Booking:
+        """Take a place in a session; one at a time, so two bookers never share the last place."""
+        service = self.config.service(service_id)
+        if service is None:
+            raise CommandError("unknown_service", f"no service {service_id!r}")
+        async with self._lock:
+            await self._roll_over_if_new_day()
+            rules, zone, now = service.booking, self.config.site.zone_info, self.clock()
+            session = booking_rules.decide_booking(
+                rules,
+                self.config.schedule_for(service),
+                day,
+                start,
+                today=self.today(),
+                now=now,
+                zone=zone,
+                booked=await self.store.booked_count(service.id, day, f"{start:%H:%M}"),
+                open_by_holder=await self.store.open_bookings_of(holder),
+                open_limit=self.config.security.open_bookings_per_address,
+            )
+            if isinstance(session, Rejection):
+                raise CommandError(session.code, session.message)
+            if service.daily_quota is not None and await self._day_is_full(service.id, day, service.daily_quota):
+                raise CommandError("quota_reached", "the day's quota is taken")
+            while True:  # a fresh code until one is free (25^6 codes: a clash is rare)
+                booking = booking_rules.Booking(
+                    code="".join(secrets.choice(BOOKING_ALPHABET) for _ in range(BOOKING_CODE_LENGTH)),
+                    token=secrets.token_urlsafe(16),
+                    service=service.id,
+                    service_date=day,
+                    start=session.start,
+                    end=session.end,
+                    status=booking_rules.BookingStatus.BOOKED,
+                    created_at=now,
+                    holder=holder,
+                    phone=phone,
+                )
+                if await self.store.save_booking(booking, new=True):
+                    return booking
+
+    async def _day_is_full(self, service_id: str, day: date, quota: int) -> bool:
+        taken = sum(1 for b in await self.store.bookings_between(day, day) if b.service == service_id
+                    and b.status in (booking_rules.BookingStatus.BOOKED, booking_rules.BookingStatus.CHECKED_IN))  # fmt: skip
+        walk_ins = sum(1 for t in self.state.tickets.values() if t.origin_service == service_id
+                       and t.channel != "booking" and t.status != Status.CANCELLED) if day == self.today() else 0  # fmt: skip
+        return taken + walk_ins >= quota
+
+    async def cancel_booking(self, token: str) -> Booking:
+        """The holder cancels their own booking (before check-in)."""
+        async with self._lock:
+            booking = await self.store.booking_by_token(token)
+            if booking is None:
+                raise CommandError("booking_not_found", "no such booking")
+            if booking.status != booking_rules.BookingStatus.BOOKED:
+                raise CommandError({"checked_in": "already_checked_in", "cancelled": "booking_cancelled"}.get(
+                    str(booking.status), "too_late"), f"this booking is {booking.status}")  # fmt: skip
+            cancelled = booking.evolve(status=booking_rules.BookingStatus.CANCELLED)  # no reason: the holder's own
+            await self.store.save_booking(cancelled, new=False)
+        self._publish_booking(cancelled)
+        return cancelled
+
+    async def cancel_session(self, service_id: str, day: date, start: time, reason: str) -> int:
+        """Staff cancel a whole session (an outage at the agency): its holders' pages say why."""
+        async with self._lock:
+            holders = [b for b in await self.store.bookings_between(day, day) if b.service == service_id
+                       and b.start == start and b.status == booking_rules.BookingStatus.BOOKED]  # fmt: skip
+            for booking in holders:
+                cancelled = booking.evolve(status=booking_rules.BookingStatus.CANCELLED, reason=reason)
+                await self.store.save_booking(cancelled, new=False)
+                self._publish_booking(cancelled)
+        return len(holders)
+
+    async def check_in(self, code: str) -> dict:
+        """A booking arrives (kiosk or counter): a real ticket of its service, placed as if it
+        had joined at its session's start (engine/booking.py). The reply is the kiosk's."""
+        normal = normal_booking_code(code)
+        booking = await self.store.booking_by_code(normal) if normal else None
+        if booking is None:
+            raise CommandError("booking_not_found", f"no booking {code!r}")
+        service = self.config.service(booking.service)
+        if service is None:
+            raise CommandError("unknown_service", f"no service {booking.service!r}")
+        async with self._lock:
+            await self._roll_over_if_new_day()
+            booking = await self.store.booking_by_code(booking.code) or booking  # as it is now, under the lock
+            now, zone = self.clock(), self.config.site.zone_info
+            place = booking_rules.decide_check_in(service.booking, booking, now=now, today=self.today(), zone=zone)
+            if isinstance(place, Rejection):
+                raise CommandError(place.code, place.message)
+            decision = engine.decide_issue(
+                self.state, service, priority=False, now=now, token=secrets.token_urlsafe(16),
+                availability=engine.Availability(True, ""), booked_for=place,
+            )  # fmt: skip
+            assert isinstance(decision, Outcome)
+            checked = booking.evolve(
+                status=booking_rules.BookingStatus.CHECKED_IN, ticket_id=decision.ticket.id, checked_in_at=now
+            )
+            reply = await self._carry_out(decision, scope=KIOSK_SCOPE, request_id=None, booking=checked)
+        self._publish_booking(checked)
+        return reply
+
+    async def expire_bookings(self) -> int:
+        """Bookings past their check-in window expire (a booking no-show in the reports)."""
+        async with self._lock:
+            now, zone, today = self.clock(), self.config.site.zone_info, self.today()
+            stale = []
+            for booking in await self.store.bookings_between(today - timedelta(days=7), today):
+                service = self.config.service(booking.service)
+                if booking_rules.expired(service.booking if service else None, booking, now, zone):
+                    stale.append(booking.evolve(status=booking_rules.BookingStatus.EXPIRED))
+            for booking in stale:
+                await self.store.save_booking(booking, new=False)
+                self._publish_booking(booking)
+        return len(stale)
+
+    def _publish_booking(self, booking: Booking) -> None:
+        topic = Topic.booking(booking.token)
+        if self.hub.listening(topic):
+            self.hub.publish([topic], {"type": "booking", "booking": booking.as_json()})
+
     # --- the survey (docs/skm.md) -------------------------------------------------------
 
     async def answer_survey(self, ticket: Ticket, answer: SurveyAnswer, *, channel: str) -> None:
@@ -307,7 +442,13 @@ class Hall:
     # --- the one path ------------------------------------------------------------------
 
     async def _carry_out(
-        self, decision: engine.Decision, *, scope: str, request_id: str | None, acknowledge: Acknowledge | None = None
+        self,
+        decision: engine.Decision,
+        *,
+        scope: str,
+        request_id: str | None,
+        acknowledge: Acknowledge | None = None,
+        booking: Booking | None = None,
     ) -> dict:
         if isinstance(decision, Rejection):
             raise CommandError(decision.code, decision.message)
@@ -316,7 +457,7 @@ class Hall:
         data = {"ticket": decision.ticket.as_json(), "call": call}
         stored_reply = Reply(scope, request_id, reply, self.clock()) if request_id else None
         officer = engine.desk_of(self.desks, decision.counter).officer if decision.counter else None
-        seq = await self.store.commit(decision, data, stored_reply, officer)
+        seq = await self.store.commit(decision, data, stored_reply, officer, booking)
         self.state.apply(decision)
         if acknowledge is not None:
             acknowledge(reply)

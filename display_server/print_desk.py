@@ -37,6 +37,21 @@ class PrintDesk:
             await asyncio.shield(job)
         return self.reader.live_ticket(ticket.id) or ticket
 
+    async def print_copy(self, kiosk: Kiosk, ticket: Ticket, slip: Slip) -> bool:
+        """Print the slip of a ticket already in the queue (a booking's check-in); whether it printed.
+        A failed print changes nothing: the visitor's booking page leads to the ticket all the same."""
+        assert kiosk.printer is not None
+        error = None
+        try:
+            await print_bytes(kiosk.printer, slip_bytes(slip), kiosk.print_timeout_seconds)
+        except PrinterError as exc:
+            error = str(exc)
+            log.warning("kiosk %s: %s; booked ticket %s stands without a slip", kiosk.id, error, ticket.number)
+        self.last_prints[kiosk.id] = {
+            "at": self.reader.now().isoformat(), "number": ticket.number, "ok": error is None, "error": error,
+        }  # fmt: skip
+        return error is None
+
     async def _print_and_settle(self, kiosk: Kiosk, ticket: Ticket, data: bytes) -> None:
         assert kiosk.printer is not None
         error = None

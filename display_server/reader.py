@@ -17,8 +17,9 @@ from . import views
 from .announce import Announcer
 from .config import Config, Counter, Screen
 from .config.model import Kiosk
-from .contract import Topic
+from .contract import Topic, normal_booking_code
 from .engine import Availability, Status, Ticket
+from .engine.booking import Booking, check_in_window, day_refusal, local_moment
 from .hall import Hall, survey_key
 from .hub import Hub, Subscriber
 from .reports import Book, Only, Period, build
@@ -135,6 +136,80 @@ class Reader:
 
     def report_detail(self, period: Period) -> AsyncIterator[list[Visit]]:
         return self._store.iter_visits(period.first, period.last)
+
+    # --- booking ahead --------------------------------------------------------------------
+
+    def booking_services(self) -> list[dict]:
+        """Agencies with services that take bookings, for the booking page."""
+        config, today = self.config, self.service_date
+        agencies = []
+        for agency in config.agencies:
+            services = [
+                {"id": s.id, "name": s.name, "requirements": list(s.requirements),
+                 "dates": [(today + timedelta(days=n)).isoformat() for n in range(s.booking.days_ahead + 1)]}
+                for s in config.services if s.agency == agency.id and s.booking is not None
+            ]  # fmt: skip
+            if services:
+                agencies.append(
+                    {"id": agency.id, "name": agency.name, "short_name": agency.label, "services": services}
+                )
+        return agencies
+
+    async def booking_slots(self, service_id: str, day: date) -> dict | None:
+        """A day's sessions of a service with the places left; None when it takes no bookings."""
+        service = self.config.service(service_id)
+        if service is None or service.booking is None:
+            return None
+        zone, now = self.config.site.zone_info, self.now()
+        closed = day_refusal(self.config.schedule_for(service), day)
+        sessions = []
+        for session in service.booking.sessions:
+            taken = await self._store.booked_count(service.id, day, f"{session.start:%H:%M}")
+            sessions.append({"start": f"{session.start:%H:%M}", "end": f"{session.end:%H:%M}", "quota": session.quota,
+                             "left": max(0, session.quota - taken),
+                             "over": local_moment(day, session.end, zone) <= now})  # fmt: skip
+        return {"service": service.id, "name": service.name, "date": day.isoformat(), "open": closed is None,
+                "code": closed.code if closed else None, "reason": closed.message if closed else None,
+                "sessions": sessions}  # fmt: skip
+
+    async def find_booking(self, *, token: str | None = None, code: str | None = None) -> Booking | None:
+        if token:
+            return await self._store.booking_by_token(token) if len(token) <= MAX_TOKEN else None
+        normal = normal_booking_code(code or "")
+        return await self._store.booking_by_code(normal) if normal else None
+
+    async def booking_view(self, booking: Booking) -> dict:
+        """What the holder's page shows: never the holder, the phone or another's booking."""
+        config = self.config
+        service = config.service(booking.service)
+        agency = config.agency(service.agency) if service else None
+        view = booking.as_json()
+        view["service"] = {"id": booking.service, "name": service.name if service else booking.service}
+        view["agency"] = agency.label if agency else ""
+        view["requirements"] = list(service.requirements) if service else []
+        if service and service.booking:
+            opens, closes = check_in_window(service.booking, booking, config.site.zone_info)
+            zone = config.site.zone_info
+            view["check_in"] = {"from": f"{opens.astimezone(zone):%H:%M}", "until": f"{closes.astimezone(zone):%H:%M}"}
+        ticket = None
+        if booking.ticket_id:
+            ticket = self.live_ticket(booking.ticket_id)
+        view["ticket_url"] = f"/t/{ticket.token}" if ticket else None
+        return view
+
+    async def bookings_on(self, day: date, agencies: list[str]) -> list[dict]:
+        """The day's bookings by service and session, for the admin area."""
+        wanted = {s.id: s for s in self.config.services if s.agency in agencies and s.booking}
+        rows = [b for b in await self._store.bookings_between(day, day) if b.service in wanted]
+        sessions = []
+        for service in wanted.values():
+            assert service.booking is not None
+            for session in service.booking.sessions:
+                mine = [b for b in rows if b.service == service.id and b.start == session.start]
+                sessions.append({"service": service.id, "name": service.name, "agency": service.agency,
+                                 "start": f"{session.start:%H:%M}", "end": f"{session.end:%H:%M}",
+                                 "quota": session.quota, "bookings": [b.as_json() | {"phone": b.phone} for b in mine]})  # fmt: skip
+        return sessions
 
     # --- the survey (docs/skm.md) --------------------------------------------------------
 

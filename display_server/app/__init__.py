@@ -31,6 +31,7 @@ from ..store import SqliteStore
 from . import (
     api,
     auth,
+    booking,
     client_script,
     counter_page,
     hall_view,
@@ -88,10 +89,11 @@ def create_app(
             reader=reader,
             print_desk=PrintDesk(hall, reader),
             issue_limiter=RateLimiter(config.security.issue_rate_per_minute),
+            booking_limiter=RateLimiter(config.security.bookings_per_minute),
             config_path=config_path,
         )
         app.state.context = ctx
-        tasks = []
+        tasks = [asyncio.create_task(_expire_bookings(hall))]
         if config_path is not None:
             watcher = ConfigWatcher(config_path, hall, reader, ctx.config_problems)
             tasks.append(asyncio.create_task(watcher.run()))
@@ -117,6 +119,7 @@ def create_app(
         *hall_view.routes,
         *staff_pages.routes,
         *survey.routes,  # before reports: /api/reports/ikm is the survey's
+        *booking.routes,
         *reports.routes,
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
@@ -126,6 +129,19 @@ def create_app(
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={Exception: _internal_error},
     )
+
+
+BOOKING_EXPIRY_SECONDS = 60
+
+
+async def _expire_bookings(hall: Hall) -> None:
+    """Once a minute, bookings past their check-in window expire (a booking no-show)."""
+    while True:
+        await asyncio.sleep(BOOKING_EXPIRY_SECONDS)
+        try:
+            await hall.expire_bookings()
+        except Exception:  # a full disk, say: try again next minute; the server keeps serving
+            log.exception("expiring bookings failed")
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:

@@ -26,6 +26,7 @@ PAGE_TITLES = {
     "/admin/hall": "Pantauan Aula",
     "/admin/reports": "Laporan",
     "/admin/survey": "Survei Kepuasan",
+    "/admin/bookings": "Booking",
     "/admin/screens": "Status Layar",
     "/admin/printers": "Status Printer Kiosk",
     "/admin/staff": "Petugas",

@@ -30,6 +30,7 @@ class Context:
     print_desk: PrintDesk
     issue_limiter: RateLimiter
     survey_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(SURVEY_ANSWERS_PER_MINUTE))
+    booking_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(5))
     screen_health: ScreenHealth = field(default_factory=ScreenHealth)
     page_sessions: PageSessions = field(default_factory=PageSessions)
     config_path: Path | None = None

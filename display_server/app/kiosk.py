@@ -3,6 +3,7 @@
 GET  /kiosk, /kiosk/{kiosk_id}            the touch kiosk (HTML)
 GET  /api/kiosk, /api/kiosk/{kiosk_id}    its state: agencies, services, open/closed, waiting, wait
 POST /api/kiosk/{kiosk_id}/tickets        issue (and print, two-phase, when the kiosk has a printer)
+POST /api/kiosk/{kiosk_id}/check-in       a booking's code: its ticket, printed like an issued one
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..printing import describe
 from .api import check_issue_rate, issue_scope
 from .context import Context, context
 from .errors import error_response
-from .requests import IssueRequest, read_model
+from .requests import CheckInRequest, IssueRequest, read_model
 from .templating import templates
 from .visitor import not_found_page, status_url
 
@@ -97,13 +98,38 @@ async def kiosk_issue(request: Request) -> Response:
     return JSONResponse(_issued_view(request, ctx, kiosk, ticket), status_code=201)
 
 
-def _issued_view(request: Request, ctx: Context, kiosk: Kiosk, ticket: Ticket) -> dict:
+async def kiosk_check_in(request: Request) -> Response:
+    """A booking checks in at this kiosk: its ticket, printed on the kiosk's printer when it has
+    one, answered in the same shape as an issued ticket (so the kiosk shows it the same way)."""
+    ctx = context(request)
+    kiosk = find_kiosk(ctx.config, request.path_params.get("kiosk_id"))
+    if kiosk is None:
+        return error_response("unknown_kiosk", "no such kiosk")
+    body = await read_model(request, CheckInRequest)
+    if isinstance(body, Response):
+        return body
+    if refusal := check_issue_rate(request):
+        return refusal
+    try:
+        reply = await ctx.hall.check_in(body.code)
+    except CommandError as exc:
+        return error_response(exc.code, exc.message)
+    ticket = ctx.reader.live_ticket(reply["ticket"]["id"])
+    assert ticket is not None  # checked in today, under the hall's lock
+    printed = False
+    if kiosk.printer is not None:
+        slip = ctx.print_desk.slip(ticket, status_url(request, ticket.token), "Booking", logo_path(ctx))
+        printed = await ctx.print_desk.print_copy(kiosk, ticket, slip)
+    return JSONResponse(_issued_view(request, ctx, kiosk, ticket, printed=printed), status_code=201)
+
+
+def _issued_view(request: Request, ctx: Context, kiosk: Kiosk, ticket: Ticket, *, printed: bool | None = None) -> dict:
     return {
         "ticket": ctx.reader.public_ticket(ticket),
         "status_url": status_url(request, ticket.token),
         "slip_url": f"/t/{ticket.token}/slip",
         "qr_url": f"/t/{ticket.token}/qr.svg",
-        "printed": kiosk.printer is not None,
+        "printed": kiosk.printer is not None if printed is None else printed,
     }
 
 
@@ -124,4 +150,5 @@ routes = [
     Route("/api/kiosk", kiosk_api),
     Route("/api/kiosk/{kiosk_id}", kiosk_api),
     Route("/api/kiosk/{kiosk_id}/tickets", kiosk_issue, methods=["POST"]),
+    Route("/api/kiosk/{kiosk_id}/check-in", kiosk_check_in, methods=["POST"]),
 ]

@@ -57,7 +57,13 @@ class CounterCommand(Body):
 
 
 AdminPage = Literal[
-    "/admin/hall", "/admin/reports", "/admin/survey", "/admin/screens", "/admin/printers", "/admin/staff"
+    "/admin/hall",
+    "/admin/reports",
+    "/admin/survey",
+    "/admin/bookings",
+    "/admin/screens",
+    "/admin/printers",
+    "/admin/staff",
 ]
 
 
@@ -96,6 +102,30 @@ class SurveyRequest(Body):
     answers: list[Score] = Field(min_length=9, max_length=9)
     profile: dict[str, Short] = {}
     suggestion: Annotated[str, StringConstraints(max_length=1000, strip_whitespace=True)] | None = None
+
+
+class CheckInRequest(Body):
+    """`POST /api/kiosk/{id}/check-in`: a booking's code, typed or scanned."""
+
+    code: Short
+
+
+class BookingRequest(Body):
+    """`POST /api/bookings`: a place in one session of one service. No NIK, no name."""
+
+    service: Short
+    date: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    session: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")]
+    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 -]{8,20}$")] | None = None
+
+
+class SessionCancel(Body):
+    """The admin area's form: cancel a session's bookings (an outage at the agency)."""
+
+    service: Short
+    date: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    session: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 
 
 class SuggestionPublish(Body):

@@ -104,6 +104,37 @@ class Agency(Section):
         return self.short_name or self.name
 
 
+class BookingSession(Section):
+    start: time
+    end: time
+    quota: int = Field(ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BookingSession:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class Booking(Section):
+    """Booking ahead for one service: its sessions, how far ahead, and the check-in window."""
+
+    days_ahead: int = Field(default=7, ge=0, le=90)
+    sessions: list[BookingSession] = Field(min_length=1)
+    check_in_early_minutes: int = Field(default=30, ge=0, le=240)
+    check_in_late_minutes: int = Field(default=15, ge=0, le=240)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Booking:
+        starts = [s.start for s in self.sessions]
+        if len(set(starts)) != len(starts):
+            raise ValueError("two sessions start at the same time")
+        return self
+
+    def session(self, start: time) -> BookingSession | None:
+        return next((s for s in self.sessions if s.start == start), None)
+
+
 class Service(Section):
     id: Identifier
     name: str = Field(min_length=1)
@@ -113,6 +144,8 @@ class Service(Section):
     schedule: Schedule | None = None
     spoken_name: str | None = None
     target_wait_minutes: int | None = Field(default=None, ge=1, le=1440)  # None: the hall's [queue] default
+    booking: Booking | None = None  # None: walk-ins only
+    requirements: list[str] = []  # what to bring, shown with a booking
 
     _id = field_validator("id")(_check_identifier)
 
@@ -319,6 +352,8 @@ class Security(Section):
     # believed, and they are exempt from the per-address WebSocket cap.
     trusted_proxies: list[str] = []
     ticket_days: int = Field(default=7, ge=0, le=3660)
+    bookings_per_minute: int = Field(default=5, ge=1)  # new bookings per address per minute
+    open_bookings_per_address: int = Field(default=3, ge=1)  # not yet checked in, cancelled or expired
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -152,7 +152,9 @@ class QueueState:
 
 def _queue_order(ticket: Ticket) -> tuple:
     # A transferred ticket keeps its place by issue time: the visitor has already waited once.
-    return (ticket.issued_at, ticket.id)
+    # A booked one stands as if it had arrived at its session's start (engine/booking.py).
+    arrived = max(ticket.issued_at, ticket.booked_for) if ticket.booked_for else ticket.issued_at
+    return (arrived, ticket.id)
 
 
 # --- decisions ------------------------------------------------------------------------
@@ -167,6 +169,7 @@ def decide_issue(
     token: str,
     availability: Availability,
     pending: bool = False,
+    booked_for: datetime | None = None,
 ) -> Decision:
     """Issue the service's next number. A `pending` ticket joins the queue only on `decide_confirm`."""
     if not availability.open:
@@ -184,6 +187,8 @@ def decide_issue(
         issued_at=now,
         queued_at=now,
         token=token,
+        channel="booking" if booked_for else "kiosk",
+        booked_for=booked_for,
     )
     return Outcome("issued", ticket, (ticket,))
 

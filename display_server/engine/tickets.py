@@ -38,7 +38,8 @@ class Ticket:
     recalls: int = 0
     transferred_from: str | None = None
     officer: str | None = None  # who called it (and so served it), when someone was signed in
-    channel: str = "kiosk"  # how it was taken: "kiosk" (a kiosk or the API); online booking later
+    channel: str = "kiosk"  # how it was taken: "kiosk" (a kiosk or the API) or "booking"
+    booked_for: datetime | None = None  # a booked ticket's session start: its place in line (engine/booking.py)
 
     def evolve(self, **changes) -> Ticket:
         return replace(self, **changes)
@@ -60,6 +61,7 @@ class Ticket:
             "transferred_from": self.transferred_from,
             "officer": self.officer,
             "channel": self.channel,
+            "booked_for": self.booked_for.isoformat() if self.booked_for else None,
         }
 
 

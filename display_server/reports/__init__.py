@@ -61,6 +61,7 @@ async def build(store: Store, config: Config, period: Period, agencies: list[str
     desk_days = await store.desk_days(first, last)
     desk_service_times = await store.desk_service_times(first, last)
     events = await store.events_between(first, last, DESK_EVENT_KINDS)
+    bookings = await store.booking_counts(first, last)
     service_ids = {s.id for s in config.services if s.agency in agencies and (only is None or s.id in only)}
     return Book(
         site=config.site.name,
@@ -70,7 +71,7 @@ async def build(store: Store, config: Config, period: Period, agencies: list[str
         services=services(config, counts, durations, period, agencies, only),
         desks=desk_times(config, desk_days, desk_service_times, events, service_ids),
         hours=hours((weekday, hour, wait) for service, weekday, hour, wait in arrivals if service in service_ids),
-        channels=channels(counts, service_ids),
+        channels=channels(counts, service_ids, bookings),
     )
 
 

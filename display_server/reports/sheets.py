@@ -141,7 +141,13 @@ def hours_sheet(book: Book) -> Sheet:
 
 
 def channels_sheet(book: Book) -> Sheet:
-    columns = [Column("Kanal", "text"), Column("Diambil"), Column("Bagian", "percent")]
+    columns = [Column("Kanal", "text"), Column("Diambil"), Column("Bagian", "percent"), Column("Booking"),
+               Column("Check-in"), Column("Tidak datang (kedaluwarsa)"), Column("Dibatalkan")]  # fmt: skip
     sheet = Sheet("channels", "Kanal", f"Kanal Pengambilan - {book.site} - {book.period.label()}", columns)
-    sheet.rows += [Row([c["name"], c["issued"], c["share"]]) for c in book.channels]
+    for c in book.channels:
+        made = c.get("bookings")
+        counts: list = (
+            [sum(made.values()), made["checked_in"], made["expired"], made["cancelled"]] if made else [None] * 4
+        )
+        sheet.rows.append(Row([c["name"], c["issued"], c["share"], *counts]))
     return sheet

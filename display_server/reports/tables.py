@@ -281,16 +281,36 @@ def hours(arrivals: Iterable[tuple[int, int, float | None]]) -> dict:
 CHANNEL_NAMES = {"kiosk": "Kiosk", "booking": "Booking online"}
 
 
-def channels(counts: Iterable[VisitCount], services: set[str]) -> list[dict]:
+def channels(
+    counts: Iterable[VisitCount], services: set[str], bookings: Iterable[tuple[str, str, int]] = ()
+) -> list[dict]:
+    """Issued tickets by how they were taken; for online booking also its bookings by outcome
+    (an expired booking is a booking no-show: docs/reports.md)."""
     by_channel: dict[str, int] = defaultdict(int)
     for count in counts:
         if issued(count) and count.service in services:
             by_channel[count.channel] += count.count
+    booked: dict[str, int] = defaultdict(int)
+    for service, status, n in bookings:
+        if service in services:
+            booked[status] += n
+    if booked:
+        by_channel.setdefault("booking", 0)
     total = sum(by_channel.values())
-    return [
-        {"channel": c, "name": CHANNEL_NAMES.get(c, c), "issued": n, "share": share(n, total)}
-        for c, n in sorted(by_channel.items())
-    ]
+    rows = []
+    for channel, n in sorted(by_channel.items()):
+        row: dict = {
+            "channel": channel,
+            "name": CHANNEL_NAMES.get(channel, channel),
+            "issued": n,
+            "share": share(n, total),
+        }
+        if channel == "booking":
+            row["bookings"] = {
+                status: booked.get(status, 0) for status in ("booked", "checked_in", "cancelled", "expired")
+            }
+        rows.append(row)
+    return rows
 
 
 # --- 3. per counter and per officer ---------------------------------------------------------

@@ -137,4 +137,26 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX survey_by_date ON survey_responses (service_date, service);
     """,
+    # 5: booking ahead. A booking is not a ticket until it checks in (then ticket_id names it);
+    # a booked ticket keeps its session's start (booked_for): its place in line.
+    """
+    ALTER TABLE tickets ADD COLUMN booked_for TEXT;
+    CREATE TABLE bookings (
+        code TEXT PRIMARY KEY,
+        token TEXT NOT NULL UNIQUE,
+        service TEXT NOT NULL,
+        service_date TEXT NOT NULL,
+        start TEXT NOT NULL,
+        end TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        phone TEXT,
+        ticket_id TEXT,
+        checked_in_at TEXT,
+        reason TEXT
+    );
+    CREATE INDEX bookings_by_slot ON bookings (service, service_date, start, status);
+    CREATE INDEX bookings_by_holder ON bookings (holder, status);
+    """,
 ]

@@ -22,7 +22,7 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,6 +30,7 @@ import aiosqlite
 
 from ..contract import DeskState
 from ..engine import Desk, DeskChange, Outcome, Status, Ticket
+from ..engine.booking import Booking, BookingStatus
 from .interface import Change, DeskDay, Event, Reply, StaffSecret, SurveyResponse, Visit, VisitCount
 from .schema import MIGRATIONS
 
@@ -38,7 +39,7 @@ T = TypeVar("T")
 
 _TICKET_COLUMNS = (
     "id, service_date, origin_service, service, sequence, number, priority, status, issued_at,"
-    " queued_at, called_at, finished_at, counter, recalls, transferred_from, token, officer, channel"
+    " queued_at, called_at, finished_at, counter, recalls, transferred_from, token, officer, channel, booked_for"
 )
 _DESK_COLUMNS = "counter, state, reason, since, officer, officer_since"
 _VISIT_COLUMNS = (
@@ -52,7 +53,7 @@ _SECRET_COLUMNS = "staff_id, hash, set_at, wrong_attempts, locked_until"
 # A ticket's id is its service date, service and number. An issued ticket is a plain
 # INSERT, so a number issued twice is an IntegrityError, never an overwrite: the store's
 # UNIQUE constraints back up the engine. Every later change updates the ticket's row.
-_INSERT_TICKET = f"INSERT INTO tickets ({_TICKET_COLUMNS}) VALUES ({', '.join('?' * 18)})"
+_INSERT_TICKET = f"INSERT INTO tickets ({_TICKET_COLUMNS}) VALUES ({', '.join('?' * 19)})"
 _UPSERT_TICKET = (
     _INSERT_TICKET
     + " ON CONFLICT (id) DO UPDATE SET "
@@ -143,9 +144,17 @@ class SqliteStore:
 
     # --- writes --------------------------------------------------------------------
 
-    async def commit(self, change: Change, data: dict, reply: Reply | None = None, officer: str | None = None) -> int:
-        """Write the command's effects in one transaction; return the event's `seq`."""
-        return await self._write(_commit, change, data, reply, officer)
+    async def commit(
+        self,
+        change: Change,
+        data: dict,
+        reply: Reply | None = None,
+        officer: str | None = None,
+        booking: Booking | None = None,
+    ) -> int:
+        """Write the command's effects in one transaction (with the booking a check-in turns
+        into this ticket, when there is one); return the event's `seq`."""
+        return await self._write(_commit, change, data, reply, officer, booking)
 
     async def forget_replies_before(self, moment: datetime) -> None:
         await self._write(_forget_replies_before, moment.isoformat())
@@ -311,6 +320,52 @@ class SqliteStore:
     async def publish_suggestion(self, response_id: int, published: bool) -> bool:
         return await self._write(_publish_suggestion, response_id, published)
 
+    # --- bookings -------------------------------------------------------------------------
+
+    async def save_booking(self, booking: Booking, *, new: bool) -> bool:
+        """Insert (NEW) or update a booking; False when a new one's code is taken (pick another)."""
+        return await self._write(_save_booking, booking, new)
+
+    async def booking_by_code(self, code: str) -> Booking | None:
+        rows = await self.db.execute_fetchall(f"SELECT {_BOOKING_COLUMNS} FROM bookings WHERE code = ?", (code,))
+        return _booking_from_row(next(iter(rows))) if rows else None
+
+    async def booking_by_token(self, token: str) -> Booking | None:
+        rows = await self.db.execute_fetchall(f"SELECT {_BOOKING_COLUMNS} FROM bookings WHERE token = ?", (token,))
+        return _booking_from_row(next(iter(rows))) if rows else None
+
+    async def booked_count(self, service: str, day: date, start: str) -> int:
+        """Bookings that hold a place in a session: booked, or checked in."""
+        (count,) = await _one(
+            await self.db.execute(
+                "SELECT COUNT(*) FROM bookings WHERE service = ? AND service_date = ? AND start = ?"
+                " AND status IN ('booked', 'checked_in')",
+                (service, day.isoformat(), start),
+            )
+        )
+        return count
+
+    async def open_bookings_of(self, holder: str) -> int:
+        (count,) = await _one(
+            await self.db.execute("SELECT COUNT(*) FROM bookings WHERE holder = ? AND status = 'booked'", (holder,))
+        )
+        return count
+
+    async def bookings_between(self, first: date, last: date) -> list[Booking]:
+        rows = await self.db.execute_fetchall(
+            f"SELECT {_BOOKING_COLUMNS} FROM bookings WHERE service_date BETWEEN ? AND ? ORDER BY service_date, start, code",
+            (first.isoformat(), last.isoformat()),
+        )
+        return [_booking_from_row(row) for row in rows]
+
+    async def booking_counts(self, first: date, last: date) -> list[tuple[str, str, int]]:
+        """(service, status, how many) of the bookings for the period's dates."""
+        rows = await self.db.execute_fetchall(
+            "SELECT service, status, COUNT(*) FROM bookings WHERE service_date BETWEEN ? AND ? GROUP BY service, status",
+            (first.isoformat(), last.isoformat()),
+        )
+        return [(service, status, count) for service, status, count in rows]
+
     async def desks(self) -> list[Desk]:
         rows = await self.db.execute_fetchall(f"SELECT {_DESK_COLUMNS} FROM desks ORDER BY counter")
         return [_desk_from_row(row) for row in rows]
@@ -350,9 +405,18 @@ def _settings(db: sqlite3.Connection) -> dict[str, str | int]:
     return {"journal_mode": journal_mode, "synchronous": synchronous}
 
 
-def _commit(db: sqlite3.Connection, change: Change, data: dict, reply: Reply | None, officer: str | None) -> int:
+def _commit(
+    db: sqlite3.Connection,
+    change: Change,
+    data: dict,
+    reply: Reply | None,
+    officer: str | None,
+    booking: Booking | None,
+) -> int:
     db.execute("BEGIN IMMEDIATE")
     try:
+        if booking is not None:
+            _write_booking(db, booking, new=False)
         if isinstance(change, DeskChange):
             event = _write_desks(db, change, data)
         else:
@@ -489,6 +553,40 @@ def _save_staff_secret(db: sqlite3.Connection, secret: StaffSecret) -> None:
     )
 
 
+_BOOKING_COLUMNS = "code, token, service, service_date, start, end, status, created_at, holder, phone, ticket_id, checked_in_at, reason"
+
+
+def _save_booking(db: sqlite3.Connection, booking: Booking, new: bool) -> bool:
+    try:
+        _write_booking(db, booking, new=new)
+    except sqlite3.IntegrityError:
+        return False
+    return True
+
+
+def _write_booking(db: sqlite3.Connection, b: Booking, *, new: bool) -> None:
+    row = (b.code, b.token, b.service, b.service_date.isoformat(), f"{b.start:%H:%M}", f"{b.end:%H:%M}", str(b.status),
+           b.created_at.isoformat(), b.holder, b.phone, b.ticket_id,
+           b.checked_in_at.isoformat() if b.checked_in_at else None, b.reason)  # fmt: skip
+    if new:
+        db.execute(f"INSERT INTO bookings ({_BOOKING_COLUMNS}) VALUES ({', '.join('?' * 13)})", row)
+    else:
+        db.execute(
+            "UPDATE bookings SET status = ?, ticket_id = ?, checked_in_at = ?, reason = ? WHERE code = ?",
+            (str(b.status), b.ticket_id, b.checked_in_at.isoformat() if b.checked_in_at else None, b.reason, b.code),
+        )
+
+
+def _booking_from_row(row: sqlite3.Row | tuple) -> Booking:
+    code, token, service, day, start, end, status, created, holder, phone, ticket_id, checked_in, reason = row
+    return Booking(
+        code=code, token=token, service=service, service_date=date.fromisoformat(day), start=time.fromisoformat(start),
+        end=time.fromisoformat(end), status=BookingStatus(status), created_at=datetime.fromisoformat(created),
+        holder=holder, phone=phone, ticket_id=ticket_id,
+        checked_in_at=datetime.fromisoformat(checked_in) if checked_in else None, reason=reason,
+    )  # fmt: skip
+
+
 _SURVEY_COLUMNS = (
     "ticket_key, service_date, service, channel, answers, age_group, sex, education, occupation, suggestion,"
     " id, published"
@@ -612,6 +710,7 @@ def _ticket_row(t: Ticket) -> tuple:
         t.token,
         t.officer,
         t.channel,
+        t.booked_for.isoformat() if t.booked_for else None,
     )
 
 
@@ -635,6 +734,7 @@ def _ticket_from_row(row: sqlite3.Row | tuple) -> Ticket:
         token,
         officer,
         channel,
+        booked_for,
     ) = row
     return Ticket(
         id=id_,
@@ -655,4 +755,5 @@ def _ticket_from_row(row: sqlite3.Row | tuple) -> Ticket:
         token=token,
         officer=officer,
         channel=channel,
+        booked_for=datetime.fromisoformat(booked_for) if booked_for else None,
     )

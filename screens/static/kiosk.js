@@ -13,6 +13,7 @@
   var agency = null;         // chosen agency
   var service = null;        // chosen service
   var step = "agency";
+  var bookingOn = false;     // some service takes bookings: offer check-in
   var idleTimer = null;
   var busy = false;
   var clock = Antrian.hallClock(null);  // the hall's zone and the server's time come with each refresh
@@ -57,12 +58,13 @@
   // --- steps -----------------------------------------------------------------------------
 
   function show(name) {
-    var steps = ["agency", "service", "priority", "ticket"];
+    var steps = ["agency", "service", "priority", "ticket", "checkin"];
     for (var i = 0; i < steps.length; i++) {
       $("step-" + steps[i]).className = "step" + (steps[i] === name ? " active" : "");
     }
     step = name;
-    $("back").style.visibility = (name === "service" || name === "priority") && !(name === "service" && singleAgency()) ? "visible" : "hidden";
+    var backable = name === "priority" || name === "checkin" || (name === "service" && !singleAgency());
+    $("back").style.visibility = backable ? "visible" : "hidden";
     touch();
   }
 
@@ -72,6 +74,7 @@
     agency = null;
     service = null;
     hideOverlay("alert");
+    $("checkin-code").value = "";
     if (singleAgency()) { chooseAgency(state.agencies[0]); } else { renderAgencies(); show("agency"); }
   }
 
@@ -192,11 +195,12 @@
 
   function showTicket(data, label) {
     var t = data.ticket;
+    var note = t.priority && label ? "\u00a0\u00b7 Prioritas: " + label : data.booked ? "\u00a0\u00b7 Booking" : "";
     setText("t-number", t.number);
     setText("t-service", t.service.name);
-    setText("t-agency", t.agency + (t.priority && label ? "\u00a0\u00b7 Prioritas: " + label : ""));
+    setText("t-agency", t.agency + note);
     $("t-ahead").innerHTML = String(t.ahead);
-    setText("t-wait", Antrian.waitText(t.wait_minutes, t.ahead));
+    setText("t-wait", t.wait_minutes === null ? "-" : Antrian.waitText(t.wait_minutes, t.ahead));
     setText("t-counters", t.counters.length ? "Dilayani di: " + t.counters.join(", ") : "");
     $("t-qr").src = data.qr_url;
     setText("t-print-note", data.printed ? "Ambil struk Anda di bawah." : "Struk sedang dicetak.");
@@ -211,6 +215,55 @@
   }
 
   function setText(id, text) { var node = $(id); clear(node); node.appendChild(document.createTextNode(text)); }
+
+  // --- check-in of a booking -------------------------------------------------------------
+
+  function showCheckInEntry() {
+    $("checkin-open").hidden = !bookingOn;
+    $("checkin-open-service").hidden = !(bookingOn && singleAgency());
+  }
+
+  function openCheckIn() {
+    $("checkin-code").value = "";
+    show("checkin");
+    $("checkin-code").focus();
+  }
+
+  function checkIn() {
+    var code = $("checkin-code").value.replace(/[^0-9A-Za-z]/g, "");
+    if (busy || !code) { $("checkin-code").focus(); return; }
+    busy = true;
+    setText("busy-text", "Check-in\u2026");
+    showOverlay("busy");
+    request("POST", "/api/kiosk/" + encodeURIComponent(kioskId) + "/check-in", { code: code }, function (status, data) {
+      busy = false;
+      hideOverlay("busy");
+      $("checkin-code").value = "";
+      if (status === 201 && data) { data.booked = true; showTicket(data, null); return; }
+      var error = data && data.error;
+      if (error) { alertBox("Check-in gagal", Antrian.errorText(error.code, error.message)); }
+      else { alertBox("Maaf", Antrian.errorText("unreachable") + ". " + TRY_AGAIN); }
+    });
+  }
+
+  // A USB scanner types the code and Enter, whatever is on screen (the last visitor's ticket,
+  // an error): a letter or digit typed outside the code's box starts a check-in.
+  function scannerKey(event) {
+    touch();
+    var key = event.key || "";
+    var typing = key.length === 1 && /[0-9A-Za-z]/.test(key) && !event.ctrlKey && !event.altKey && !event.metaKey;
+    if (!bookingOn || busy || !typing || event.target === $("checkin-code")) { return; }
+    hideOverlay("alert");
+    openCheckIn();  // the focused box then receives this key's character
+  }
+
+  function refreshBooking() {
+    request("GET", "/api/booking/services", null, function (status, data) {
+      if (status !== 200 || !data) { return; }
+      bookingOn = data.agencies.length > 0;
+      showCheckInEntry();
+    });
+  }
 
   // --- overlays --------------------------------------------------------------------------
 
@@ -239,6 +292,7 @@
       else if (step === "agency") { renderAgencies(); }
       else if (step === "service") { renderServices(); }
       tickClock();
+      refreshBooking();
     });
   }
 
@@ -248,6 +302,14 @@
     if (step === "priority") { show("service"); } else { reset(); }
   };
   $("done").onclick = reset;
+  $("checkin-open").onclick = openCheckIn;
+  $("checkin-open-service").onclick = openCheckIn;
+  $("checkin-form").onsubmit = function (event) {
+    if (event.preventDefault) { event.preventDefault(); }
+    checkIn();
+    return false;
+  };
+  document.addEventListener("keydown", scannerKey, true);
   $("alert-ok").onclick = function () { hideOverlay("alert"); touch(); };
   document.addEventListener("touchstart", touch, true);
   document.addEventListener("mousedown", touch, true);

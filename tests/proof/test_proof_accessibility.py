@@ -17,6 +17,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from importlib.resources import files
 from pathlib import Path
 
@@ -51,6 +52,17 @@ id = "tv-portrait"
 zone = "lantai2"
 layout = "standard"
 orientation = "portrait"
+"""
+
+# A service that takes bookings, for the booking page, the holder's page and the admin's day.
+BOOKING_SERVICE = """
+[[services]]
+id = "legalisir"
+name = "Legalisir Dokumen"
+agency = "dukcapil"
+prefix = "L"
+requirements = ["Dokumen asli", "Fotokopi dokumen"]
+booking = { days_ahead = 7, sessions = [{ start = 08:00:00, end = 12:00:00, quota = 20 }, { start = 13:00:00, end = 15:00:00, quota = 10 }] }
 """
 
 AXE_RUN = """async () => {
@@ -104,7 +116,9 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
     root: Path = tmp_path_factory.mktemp("a11y")
     (root / "media").mkdir()
     Image.new("RGB", (64, 36), "#12304f").save(root / "media" / "poster.png")
-    (root / "antrian.toml").write_text(test_config_text(counters=4, extra=EXTRA_SCREENS), encoding="utf-8")
+    (root / "antrian.toml").write_text(
+        test_config_text(counters=4, extra=EXTRA_SCREENS + BOOKING_SERVICE), encoding="utf-8"
+    )
     server = ServerProcess(root / "antrian.toml", root / "data").start()
     try:
         # Served first (calling the next ticket finishes it), so the survey shows on its phone
@@ -222,6 +236,41 @@ def settle_admin_printers(page) -> None:
     page.goto(page.url.split("/admin/")[0] + "/admin/printers")
 
 
+def settle_booking(page) -> None:
+    """One agency with one bookable service: the page opens at its dates."""
+    page.locator("#date-list button").first.wait_for(timeout=GENEROUS)
+
+
+def settle_booking_done(page) -> None:
+    """Booked through the page: tomorrow's first session (today's may be over)."""
+    settle_booking(page)
+    page.locator("#date-list button").nth(1).click()
+    page.locator("#session-list button:not([disabled])").first.click()
+    page.locator("#book").click()
+    page.locator("#step-done:not([hidden])").wait_for(timeout=GENEROUS)
+
+
+def settle_booking_holder(page) -> None:
+    settle_booking_done(page)
+    page.locator("#done-link").click()
+    page.locator("#status.st-booked").wait_for(timeout=GENEROUS)
+
+
+def settle_kiosk_check_in(page) -> None:
+    page.locator("#checkin-open:not([hidden])").wait_for(timeout=GENEROUS)
+    page.locator("#checkin-open").click()
+    page.locator("#step-checkin.active").wait_for(timeout=GENEROUS)
+
+
+def settle_admin_bookings(page) -> None:
+    """Tomorrow's day, where the booking cases above booked: a table and a cancel form."""
+    sign_in_admin(page)
+    page.goto(page.url.split("/admin/")[0] + "/admin/bookings")
+    today = date.fromisoformat(page.locator("#admin-bookings").get_attribute("data-date") or "")
+    page.goto(page.url.split("/admin/")[0] + f"/admin/bookings?date={today + timedelta(days=1)}")
+    page.locator("#admin-bookings").wait_for(timeout=GENEROUS)
+
+
 @dataclass(frozen=True)
 class PageCase:
     name: str
@@ -260,6 +309,12 @@ PAGES = [
     PageCase("admin-screens", "/admin/screens", DESK, settle_admin_screens, status=401),
     PageCase("admin-printers-login", "/admin/printers", DESK, status=401),
     PageCase("admin-printers", "/admin/screens", DESK, settle_admin_printers, status=401),
+    PageCase("booking", "/booking", PHONE, settle_booking),
+    PageCase("booking-done", "/booking", PHONE, settle_booking_done),
+    PageCase("booking-holder", "/booking", PHONE, settle_booking_holder),
+    PageCase("kiosk-check-in", "/kiosk", PORTRAIT, settle_kiosk_check_in),
+    PageCase("admin-bookings", "/admin/bookings", DESK, settle_admin_bookings, status=401),
+    PageCase("admin-bookings-phone", "/admin/bookings", PHONE, settle_admin_bookings, status=401),
     PageCase("screen-404", "/screen/nope", TV, status=404),
     PageCase("ticket-404", "/t/no-such-token", PHONE, status=404),
     PageCase("kiosk-404", "/kiosk/nope", PORTRAIT, status=404),
