@@ -36,6 +36,9 @@ SCRIPTS = {
     "counter": ["counter_bench.py", "--presses", "200"],
     "screen": ["screen_bench.py"],
     "fanout": ["fanout_bench.py", "--runs", "3", "--calls", "60"],
+    # A generated year of a busy hall (1.1 M visits); the detail file of one month (a year's
+    # takes minutes: `python bench/report_bench.py` measures it).
+    "reports": ["report_bench.py", "--detail-days", "31"],
 }
 
 TARGETS = [
@@ -66,6 +69,9 @@ TARGETS = [
     Target("fanout", "voice on, call -> last TV p99, probe 1000", ("results", 3, "voice_on", "last_display_p99"), 30),
     Target("fanout", "voice on, counter ack p99, 1000 TVs", ("results", 3, "voice_on", "ack_p99"), 10),
     Target("fanout", "voice on, server RSS, 1000 TVs", ("results", 3, "voice_on", "rss_mb"), 100, "MB"),
+    # Issue 14: reports at a year of a busy hall.
+    Target("reports", "monthly recap, a year of 3,000 tickets a day", ("recap_month", "median_ms"), 300),
+    Target("reports", "yearly recap, a year of 3,000 tickets a day", ("recap_year", "median_ms"), 3000),
 ]
 
 
