@@ -150,7 +150,9 @@ def test_book_on_the_phone_check_in_at_the_kiosk_and_follow_the_call(open_page, 
     assert "Booking" in kiosk.inner_text("#t-agency")
     assert "/slip" in (kiosk.get_attribute("#print-frame", "src") or "")  # printed like any other
 
-    # The booking's page leads to the ticket's page by itself, which shows the call.
+    # The booking's page leads to the ticket's page by itself (it re-reads every 20 s, and at
+    # once when the visitor comes back to it: that is what the test does), which shows the call.
+    phone.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
     phone.wait_for_url("**/t/**", timeout=HOLDER_REFRESH)
     phone.locator("#net.ok").wait_for(timeout=GENEROUS)
     assert phone.inner_text("#number") == number
