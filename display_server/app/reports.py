@@ -76,6 +76,22 @@ def asked_period_and_agencies(request: Request, who: Principal) -> Asked | Respo
     return period, [query.agency], only
 
 
+def gated_period(request: Request, page: str) -> tuple[Principal, Asked] | Response:
+    """Who may see the admin PAGE (supervisors too) and the period and agencies they ask for;
+    or the sign-in page or refusal to send."""
+    gate = page_gate(request, page, supervisors=True)
+    if isinstance(gate, Response):
+        return gate
+    asked = asked_period_and_agencies(request, gate)
+    return asked if isinstance(asked, Response) else (gate, asked)
+
+
+def attachment(body: bytes, name: str, media_type: str) -> Response:
+    """A report file to download, never cached."""
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    return Response(body, media_type=media_type, headers=headers)
+
+
 async def report_api(request: Request) -> Response:
     who = principal(request, cookie=True)
     if who is None:
@@ -100,12 +116,10 @@ async def report_api(request: Request) -> Response:
 
 
 async def report_page(request: Request) -> Response:
-    gate = page_gate(request, "/admin/reports", supervisors=True)
-    if isinstance(gate, Response):
-        return gate
-    asked = asked_period_and_agencies(request, gate)
-    if isinstance(asked, Response):
-        return asked
+    gated = gated_period(request, "/admin/reports")
+    if isinstance(gated, Response):
+        return gated
+    gate, asked = gated
     ctx = context(request)
     book = await ctx.reader.report_book(*asked)
     page = {
@@ -142,13 +156,11 @@ def _charts(book: Book) -> list[str]:
 
 
 async def report_file(request: Request) -> Response:
-    gate = page_gate(request, "/admin/reports", supervisors=True)
-    if isinstance(gate, Response):
-        return gate
+    gated = gated_period(request, "/admin/reports")
+    if isinstance(gated, Response):
+        return gated
+    _, asked = gated
     key, kind = request.path_params["key"], request.path_params["kind"]
-    asked = asked_period_and_agencies(request, gate)
-    if isinstance(asked, Response):
-        return asked
     ctx = context(request)
     book = await ctx.reader.report_book(*asked)
     chosen = [s for s in sheets(book) if key in ("all", s.key)]
@@ -157,8 +169,7 @@ async def report_file(request: Request) -> Response:
             "not_found", "files: {recap,services,counters,officers,hours,channels}.{xlsx,csv,pdf}, all.xlsx"
         )
     name = f"antrian-{key}-{book.period.first.isoformat()}-{book.period.last.isoformat()}.{kind}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
-    return Response(render(chosen, kind, book, ctx.reader.now()), media_type=FILE_TYPES[kind], headers=headers)
+    return attachment(render(chosen, kind, book, ctx.reader.now()), name, FILE_TYPES[kind])
 
 
 def render(chosen: list[Sheet], kind: str, book: Book, now: dt.datetime) -> bytes:

@@ -28,7 +28,7 @@ from .auth import page_gate, principal
 from .connection import accept_from_allowed_origin, refuse, run_connection
 from .context import context
 from .errors import error_response
-from .reports import asked_period_and_agencies
+from .reports import asked_period_and_agencies, attachment, gated_period
 from .requests import SuggestionPublish, SurveyRequest, read_form, read_model
 from .security import bearer_token, origin_allowed, tokens_equal
 from .templating import templates
@@ -126,12 +126,10 @@ async def ikm_api(request: Request) -> Response:
 
 
 async def admin_survey(request: Request) -> Response:
-    gate = page_gate(request, "/admin/survey", supervisors=True)
-    if isinstance(gate, Response):
-        return gate
-    asked = asked_period_and_agencies(request, gate)
-    if isinstance(asked, Response):
-        return asked
+    gated = gated_period(request, "/admin/survey")
+    if isinstance(gated, Response):
+        return gated
+    gate, asked = gated
     ctx = context(request)
     period, agencies, only = asked
     results = await ctx.reader.survey_results(period, agencies, only)
@@ -145,13 +143,11 @@ async def admin_survey(request: Request) -> Response:
 
 
 async def survey_file(request: Request) -> Response:
-    gate = page_gate(request, "/admin/survey", supervisors=True)
-    if isinstance(gate, Response):
-        return gate
+    gated = gated_period(request, "/admin/survey")
+    if isinstance(gated, Response):
+        return gated
+    _, asked = gated
     kind = request.path_params["kind"]
-    asked = asked_period_and_agencies(request, gate)
-    if isinstance(asked, Response):
-        return asked
     if kind not in SURVEY_FILES:
         return error_response("not_found", "files: /admin/survey/skm.xlsx, /admin/survey/skm.pdf")
     from ..reports.files import pdf, xlsx  # openpyxl and fpdf2: loaded when a file is asked for
@@ -163,8 +159,7 @@ async def survey_file(request: Request) -> Response:
     now = ctx.reader.now().strftime("%Y-%m-%d %H:%M UTC")
     body = xlsx(sheets) if kind == "xlsx" else pdf(sheets[0], ctx.config.site.name, period.label(), now)
     name = f"skm-{period.first.isoformat()}-{period.last.isoformat()}.{kind}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
-    return Response(body, media_type=SURVEY_FILES[kind], headers=headers)
+    return attachment(body, name, SURVEY_FILES[kind])
 
 
 async def publish_suggestion(request: Request) -> Response:

@@ -33,20 +33,7 @@
 
   function setText(id, text) { var node = $(id); clear(node); node.appendChild(document.createTextNode(text)); }
 
-  function request(method, url, body, done) {
-    var xhr = new XMLHttpRequest();
-    xhr.open(method, url, true);
-    xhr.timeout = 20000;
-    xhr.setRequestHeader("Content-Type", "application/json");
-    xhr.onreadystatechange = function () {
-      if (xhr.readyState !== 4) { return; }
-      var data = null;
-      try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
-      done(xhr.status, data);
-    };
-    xhr.ontimeout = function () { done(0, null); };
-    xhr.send(body ? JSON.stringify(body) : null);
-  }
+  var request = Antrian.requestJson;
 
   function problemText(data) {
     var error = data && data.error;

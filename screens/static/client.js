@@ -314,6 +314,23 @@
     return JSON.parse(document.getElementById(id).textContent);
   }
 
+  // A JSON request: done(status, body), status 0 when the server could not be reached in time.
+  function requestJson(method, url, body, done, bearer) {
+    var xhr = new XMLHttpRequest();
+    xhr.open(method, url, true);
+    xhr.timeout = 20000;
+    xhr.setRequestHeader("Content-Type", "application/json");
+    if (bearer) { xhr.setRequestHeader("Authorization", "Bearer " + bearer); }
+    xhr.onreadystatechange = function () {
+      if (xhr.readyState !== 4) { return; }
+      var data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+      done(xhr.status, data);
+    };
+    xhr.ontimeout = function () { done(0, null); };
+    xhr.send(body ? JSON.stringify(body) : null);
+  }
+
   window.Antrian = {
     contract: CONTRACT,
     pageData: pageData,
@@ -331,6 +348,7 @@
     hallClock: hallClock,
     backoffDelay: backoffDelay,
     missedMessages: missedMessages,
+    requestJson: requestJson,
     connect: connect
   };
 })();

@@ -158,25 +158,17 @@
 
   // POST /api/survey; `bearer` is the counter's token on a tablet, null on the phone.
   function send(payload, bearer, done) {
-    var request = new XMLHttpRequest();
-    request.open("POST", "/api/survey", true);
-    request.setRequestHeader("Content-Type", "application/json");
-    if (bearer) { request.setRequestHeader("Authorization", "Bearer " + bearer); }
-    request.onreadystatechange = function () {
-      if (request.readyState !== 4) { return; }
-      var reply = null;
-      try { reply = JSON.parse(request.responseText); } catch (e) { reply = null; }
+    Antrian.requestJson("POST", "/api/survey", payload, function (status, reply) {
       var error = reply && reply.error ? reply.error : null;
-      if (request.status === 201 || (error && error.code === "already_answered")) {
+      if (status === 201 || (error && error.code === "already_answered")) {
         done({ answered: true });
-      } else if (request.status === 0) {
+      } else if (status === 0) {
         done({ answered: false, code: "unreachable", text: Antrian.errorText("unreachable") });
       } else {
         var code = error ? error.code : "internal_error";
         done({ answered: false, code: code, text: Antrian.errorText(code, error && error.message) });
       }
-    };
-    request.send(JSON.stringify(payload));
+    }, bearer);
   }
 
   window.AntrianSurvey = { create: create, send: send, missingText: missingText };

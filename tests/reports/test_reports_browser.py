@@ -24,6 +24,7 @@ from display_server.hall import CommandError, Hall
 from display_server.hub import Hub
 from display_server.store import SqliteStore
 from tests.reports.conftest import Clock, hall_config_text, play_the_day
+from tests.support.admin_area import sign_in_admin_area
 from tests.support.screenshots import screenshot_folder
 from tests.support.server import ServerProcess
 from tests.support.staff import SECRETS, set_pins
@@ -78,13 +79,7 @@ def reports_server(tmp_path_factory) -> ServerProcess:
 def test_the_report_page_shows_charts_and_every_table(browser, reports_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    response = page.request.post(
-        f"{reports_server.url}/admin/login",
-        form={"user": "kepala", "token": SECRETS["kepala"], "next": "/admin/reports"},
-        headers={"Origin": reports_server.url},
-        max_redirects=0,
-    )
-    assert response.status == 303
+    sign_in_admin_area(page, reports_server.url, "kepala", "/admin/reports")
     page.goto(f"{reports_server.url}/admin/reports?{WEEK}")
     assert page.locator("svg.chart").count() == 3
     for key in ("recap", "services", "counters", "officers", "hours", "channels"):

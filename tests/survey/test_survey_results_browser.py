@@ -22,6 +22,7 @@ from display_server.hub import Hub
 from display_server.store import SqliteStore
 from display_server.survey_answer import SurveyAnswer
 from tests.reports.conftest import Clock, hall_config_text, play_the_day
+from tests.support.admin_area import sign_in_admin_area
 from tests.support.screenshots import screenshot_folder
 from tests.support.server import ServerProcess
 from tests.support.staff import SECRETS, set_pins
@@ -69,13 +70,7 @@ def survey_server(tmp_path_factory) -> ServerProcess:
 def test_the_results_page_and_its_pdf(browser, survey_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    signed = page.request.post(
-        f"{survey_server.url}/admin/login",
-        form={"user": "kepala", "token": SECRETS["kepala"], "next": "/admin/survey"},
-        headers={"Origin": survey_server.url},
-        max_redirects=0,
-    )
-    assert signed.status == 303
+    sign_in_admin_area(page, survey_server.url, "kepala", "/admin/survey")
     page.goto(f"{survey_server.url}/admin/survey?{DAY}")
     converted = page.locator("#skm-converted").inner_text()
     assert converted != "-"
