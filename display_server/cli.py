@@ -24,7 +24,7 @@ from .config import (
     uses_demo_tokens,
     weak_token_warnings,
 )
-from .ops import backup, data_dir_option
+from .ops import backup, data_dir_option, database_option
 from .report_cli import report
 from .staff_cli import staff
 
@@ -60,7 +60,8 @@ def load_or_exit(path: Path | None) -> Config:
 )
 @click.option("--port", default=8000, show_default=True, type=int)
 @data_dir_option
-def serve(config_path: Path | None, host: str, port: int, data_dir: Path) -> None:
+@database_option
+def serve(config_path: Path | None, host: str, port: int, data_dir: Path, database: str | None) -> None:
     """Run the server."""
     import uvicorn
 
@@ -83,7 +84,7 @@ def serve(config_path: Path | None, host: str, port: int, data_dir: Path) -> Non
             bold=True,
             err=True,
         )
-    app = create_app(config, data_dir, config_path=config_path)
+    app = create_app(config, data_dir, config_path=config_path, database=database)
     _print_urls(config, host, port, config_path)
     uvicorn.run(
         # websockets' sans-I/O core: a third less CPU per message than the legacy protocol,

@@ -4,7 +4,11 @@
                                                                         -> announce (voice)
 
 Commands are serialised by one lock, so numbering and "who gets which ticket" are
-decided one at a time; the store's UNIQUE constraints back that up. A command's reply
+decided one at a time; the store's UNIQUE constraints back that up. When several nodes
+serve the hall (PostgreSQL), the store's `command()` extends that lock across them, and a
+node whose memory is behind the journal catches up before it decides (`_deciding`).
+Events committed by other nodes are applied and published here exactly as our own are
+(`_absorb`): every node's screens see every call. A command's reply
 is acknowledged only after its commit, and replies are kept by request id so a retried
 command returns the first reply instead of acting twice.
 
@@ -19,11 +23,12 @@ path keeps (`state`, `recent_calls`), through the pure shapes of `views`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import secrets
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from . import engine, views
@@ -48,7 +53,7 @@ from .engine import booking as booking_rules
 from .engine.booking import Booking
 from .hub import Hub
 from .staff import Credentials
-from .store import Reply, Store, SurveyResponse
+from .store import Event, Reply, Store, SurveyResponse
 from .survey_answer import SurveyAnswer
 
 log = logging.getLogger(__name__)
@@ -58,6 +63,7 @@ Acknowledge = Callable[[dict], None]
 RECENT_CALLS_KEPT = views.RECENT_CALLS_SHOWN
 PREWARM_AHEAD = 10  # numbers ahead of each service's queue the voice may prepare while idle
 REPLIES_KEPT = timedelta(days=2)
+CATCH_UP_BATCH = 500  # journal events read at a time when this node is behind
 
 
 def survey_key(ticket: Ticket) -> str:
@@ -77,6 +83,7 @@ class Hall:
         self.announcer = announcer
         self.clock = clock  # the one clock: doors and views get the time from here
         self._lock = asyncio.Lock()
+        self.applied_seq = 0  # the last journal event this node's memory reflects
         self.state = QueueState(self.today())
         self.recent_calls: dict[str, deque[dict]] = {}
         self.desks: dict[str, Desk] = {}  # each counter's state and officer; outlives the day
@@ -86,7 +93,8 @@ class Hall:
     # --- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.hub.seq = max(self.hub.seq, await self.store.last_seq())
+        self.applied_seq = await self.store.last_seq()
+        self.hub.seq = max(self.hub.seq, self.applied_seq)
         await self.store.forget_replies_before(self.clock() - REPLIES_KEPT)
         self.desks = {desk.counter: desk for desk in await self.store.desks()}
         await self._load_day(self.today())
@@ -118,6 +126,51 @@ class Hall:
         self.config = config
         self.announcer.set_voice(config.voice)
 
+    # --- one decision at a time, on the journal's latest state ---------------------------
+
+    @contextlib.asynccontextmanager
+    async def _deciding(self) -> AsyncIterator[None]:
+        """Hold the hall's lock (across nodes, when the store has several) with memory caught up."""
+        async with self._lock, self.store.command() as head:
+            if head is not None and head > self.applied_seq:
+                await self._catch_up()
+            yield
+
+    async def follow_other_nodes(self) -> None:
+        """Apply and publish what other nodes commit, as they commit it (runs until cancelled)."""
+        async for head in self.store.changes():
+            if head > self.applied_seq:
+                async with self._lock:
+                    await self._catch_up()
+
+    async def _catch_up(self) -> None:
+        while events := await self.store.events_after(self.applied_seq, CATCH_UP_BATCH):
+            for event in events:
+                await self._absorb(event)
+
+    async def _absorb(self, event: Event) -> None:
+        """Apply and publish an event another node committed, as if it had been decided here."""
+        if event.ticket_id is None:  # a desk's change
+            desks = tuple(Desk.from_json(d) for d in event.data["desks"])
+            change = DeskChange(event.kind, event.counter or "", event.officer, event.at, desks, event.data["reason"])
+            self.desks = {**self.desks, **change.as_map()}
+            self.applied_seq = event.seq
+            self._publish_desks(change, event.seq)
+            return
+        outcome = engine.outcome_from_record(event.data["outcome"])
+        self.applied_seq = event.seq
+        if outcome.ticket.service_date > self.state.service_date:
+            await self._load_day(outcome.ticket.service_date)  # another node has begun a new day
+            return
+        if outcome.ticket.service_date < self.state.service_date:
+            return  # yesterday's: today's queue does not hold it
+        self.state.apply(outcome)
+        call = event.data["call"]
+        self._publish(outcome, call, event.seq)
+        if call is not None:
+            self.announcer.announce(call["text"])
+            self._prewarm()
+
     # --- kiosk -------------------------------------------------------------------------
 
     async def issue(
@@ -133,7 +186,7 @@ class Hall:
         service = self.config.service(service_id)
         if service is None:
             raise CommandError("unknown_service", f"no service {service_id!r}")
-        async with self._lock:
+        async with self._deciding():
             if request_id and (earlier := await self.store.find_reply(scope, request_id)):
                 return earlier
             await self._roll_over_if_new_day()
@@ -152,7 +205,7 @@ class Hall:
 
     async def settle_pending(self, ticket_id: str, printed: bool) -> dict:
         """Second phase of a printed issue: confirm the ticket, or cancel it so no ghost waits."""
-        async with self._lock:
+        async with self._deciding():
             if printed:
                 decision = engine.decide_confirm(self.state, ticket_id)
             else:
@@ -173,7 +226,7 @@ class Hall:
 
     async def refresh_day(self) -> None:
         """Start the new service date's queue if local midnight has passed, before a read-only view."""
-        async with self._lock:
+        async with self._deciding():
             await self._roll_over_if_new_day()
 
     # --- people ------------------------------------------------------------------------
@@ -203,7 +256,7 @@ class Hall:
         service = self.config.service(service_id)
         if service is None:
             raise CommandError("unknown_service", f"no service {service_id!r}")
-        async with self._lock:
+        async with self._deciding():
             await self._roll_over_if_new_day()
             rules, zone, now = service.booking, self.config.site.zone_info, self.clock()
             session = booking_rules.decide_booking(
@@ -247,7 +300,7 @@ class Hall:
 
     async def cancel_booking(self, token: str) -> Booking:
         """The holder cancels their own booking (before check-in)."""
-        async with self._lock:
+        async with self._deciding():
             booking = await self.store.booking_by_token(token)
             if booking is None:
                 raise CommandError("booking_not_found", "no such booking")
@@ -261,7 +314,7 @@ class Hall:
 
     async def cancel_session(self, service_id: str, day: date, start: time, reason: str) -> int:
         """Staff cancel a whole session (an outage at the agency): its holders' pages say why."""
-        async with self._lock:
+        async with self._deciding():
             holders = [b for b in await self.store.bookings_between(day, day) if b.service == service_id
                        and b.start == start and b.status == booking_rules.BookingStatus.BOOKED]  # fmt: skip
             for booking in holders:
@@ -280,7 +333,7 @@ class Hall:
         service = self.config.service(booking.service)
         if service is None:
             raise CommandError("unknown_service", f"no service {booking.service!r}")
-        async with self._lock:
+        async with self._deciding():
             await self._roll_over_if_new_day()
             booking = await self.store.booking_by_code(booking.code) or booking  # as it is now, under the lock
             now, zone = self.clock(), self.config.site.zone_info
@@ -301,7 +354,7 @@ class Hall:
 
     async def expire_bookings(self) -> int:
         """Bookings past their check-in window expire (a booking no-show in the reports)."""
-        async with self._lock:
+        async with self._deciding():
             now, zone, today = self.clock(), self.config.site.zone_info, self.today()
             stale = []
             for booking in await self.store.bookings_between(today - timedelta(days=7), today):
@@ -377,7 +430,7 @@ class Hall:
             if earlier := await self.store.find_reply(scope, request_id):
                 return earlier
             await self._check_officer(counter, args.get("officer"), args.get("pin"))
-        async with self._lock:
+        async with self._deciding():
             if earlier := await self.store.find_reply(scope, request_id):
                 return earlier
             await self._roll_over_if_new_day()
@@ -454,10 +507,11 @@ class Hall:
             raise CommandError(decision.code, decision.message)
         call = self._call_view(decision.call) if decision.call else None
         reply = self._reply_for(decision, request_id)
-        data = {"ticket": decision.ticket.as_json(), "call": call}
+        data = {"ticket": decision.ticket.as_json(), "call": call, "outcome": engine.outcome_record(decision)}
         stored_reply = Reply(scope, request_id, reply, self.clock()) if request_id else None
         officer = engine.desk_of(self.desks, decision.counter).officer if decision.counter else None
         seq = await self.store.commit(decision, data, stored_reply, officer, booking)
+        self.applied_seq = seq
         self.state.apply(decision)
         if acknowledge is not None:
             acknowledge(reply)
@@ -484,6 +538,7 @@ class Hall:
             "reason": decision.reason,
         }
         seq = await self.store.commit(decision, data, Reply(scope, request_id, reply, self.clock()))
+        self.applied_seq = seq
         self.desks = desks
         if acknowledge is not None:
             acknowledge(reply)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import click
 
-DB_NAME = "antrian.sqlite3"
+from .store import DB_NAME
+
 BUSY_TIMEOUT_MS = 10_000
 PAGES_PER_STEP = 256  # copy in steps so the server's writers are never held off for long
 
@@ -59,6 +60,17 @@ data_dir_option = click.option(
     show_default=True,
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder for the database and the audio cache.",
+)
+
+# Where the hall's records are: SQLite in the data folder (the default), or PostgreSQL for
+# many halls and many nodes (docs/scaling.md). Not a config key: it is one setting for the
+# whole deployment, and its password does not belong in the file the hall's admin edits.
+database_option = click.option(
+    "--database",
+    envvar="ANTRIAN_DATABASE",
+    default=None,
+    metavar="URL",
+    help="A postgresql:// URL (also $ANTRIAN_DATABASE); default: SQLite in the data folder.",
 )
 
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import click
 
-from .ops import DB_NAME, data_dir_option
+from .ops import data_dir_option, database_option
 from .reports import Period, build
 from .reports.sheets import sheets
 from .staff_cli import config_option
-from .store import SqliteStore
+from .store import DB_NAME, is_postgresql, store_for
 
 REPORTS = ("all", "recap", "services", "counters", "officers", "hours", "channels")
 
@@ -54,6 +54,7 @@ def _period(first: date, last: date) -> Period:
 @click.option("--agency", help="Only this agency (default: all).")
 @config_option
 @data_dir_option
+@database_option
 def report(
     name: str,
     first: date,
@@ -63,6 +64,7 @@ def report(
     agency: str | None,
     config_path: Path | None,
     data_dir: Path,
+    database: str | None,
 ) -> None:
     """Write report NAME for a period to a file (all: every report in one XLSX; detail: every visit)."""
     from .cli import load_or_exit
@@ -73,14 +75,14 @@ def report(
     if agency is not None and config.agency(agency) is None:
         raise click.BadParameter(f"no agency {agency!r}", param_hint="--agency")
     agencies = [agency] if agency else [a.id for a in config.agencies]
-    if not (data_dir / DB_NAME).is_file():
+    if not is_postgresql(database) and not (data_dir / DB_NAME).is_file():
         raise click.ClickException(f"no database at {data_dir / DB_NAME}")
     if (name == "all" or name == "detail") and kind != "xlsx":
         raise click.BadParameter(f"{name} is written as xlsx only", param_hint="--format")
     os.umask(0o077)
 
     async def write() -> str:
-        store = SqliteStore(data_dir / DB_NAME)
+        store = store_for(database, data_dir)
         await store.open()
         try:
             if name == "detail":

@@ -27,7 +27,7 @@ from ..hall import Clock, Hall, utc_now
 from ..hub import Hub
 from ..print_desk import PrintDesk
 from ..reader import Reader
-from ..store import SqliteStore
+from ..store import store_for
 from . import (
     api,
     auth,
@@ -73,10 +73,13 @@ def create_app(
     config_path: Path | None = None,
     clock: Clock = utc_now,
     announcer_factory: AnnouncerFactory = default_announcer,
+    database: str | None = None,
 ) -> Starlette:
+    """The hall's app. DATABASE: a postgresql:// URL, or None for SQLite in DATA_DIR."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = SqliteStore(data_dir / "antrian.sqlite3")
+        store = store_for(database, data_dir)
         await store.open()
         announcer = announcer_factory(config, data_dir)
         hub = Hub()
@@ -94,6 +97,8 @@ def create_app(
         )
         app.state.context = ctx
         tasks = [asyncio.create_task(_expire_bookings(hall))]
+        if store.shared:  # other nodes serve this hall too: their events reach our screens
+            tasks.append(asyncio.create_task(hall.follow_other_nodes()))
         if config_path is not None:
             watcher = ConfigWatcher(config_path, hall, reader, ctx.config_problems)
             tasks.append(asyncio.create_task(watcher.run()))

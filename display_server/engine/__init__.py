@@ -31,6 +31,8 @@ from .queue import (
     decide_recall,
     decide_skip,
     decide_transfer,
+    outcome_from_record,
+    outcome_record,
 )
 from .schedule import Availability, availability, service_date
 from .tickets import FINAL_STATES, Status, Ticket
@@ -65,6 +67,8 @@ __all__ = [
     "decide_skip",
     "decide_transfer",
     "desk_of",
+    "outcome_from_record",
+    "outcome_record",
     "refuse_call",
     "service_date",
 ]

@@ -47,6 +47,31 @@ class Outcome:
 Decision = Outcome | Rejection
 
 
+def outcome_record(outcome: Outcome) -> dict:
+    """An outcome as the journal keeps it, so that another node can apply it exactly."""
+    call = outcome.call
+    return {
+        "kind": outcome.kind,
+        "ticket": outcome.ticket.id,
+        "changed": [t.as_record() for t in outcome.changed],
+        "counter": outcome.counter,
+        "call": {"counter": call.counter, "recall": call.recall, "at": call.at.isoformat()} if call else None,
+    }
+
+
+def outcome_from_record(record: dict) -> Outcome:
+    changed = tuple(Ticket.from_record(t) for t in record["changed"])
+    ticket = next(t for t in changed if t.id == record["ticket"])
+    call = record["call"]
+    return Outcome(
+        kind=record["kind"],
+        ticket=ticket,
+        changed=changed,
+        counter=record["counter"],
+        call=Call(ticket, call["counter"], call["recall"], datetime.fromisoformat(call["at"])) if call else None,
+    )
+
+
 @dataclass
 class CounterState:
     current: str | None = None  # ticket id in service at this counter

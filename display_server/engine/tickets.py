@@ -64,6 +64,43 @@ class Ticket:
             "booked_for": self.booked_for.isoformat() if self.booked_for else None,
         }
 
+    def as_record(self) -> dict:
+        """Every field, for the journal: another node rebuilds the ticket from it exactly."""
+        return {
+            **self.as_json(),
+            "sequence": self.sequence,
+            "token": self.token,
+            "queued_at": self.queued_at.isoformat(),
+        }
+
+    @classmethod
+    def from_record(cls, record: dict) -> Ticket:
+        return cls(
+            id=record["id"],
+            service_date=date.fromisoformat(record["service_date"]),
+            origin_service=record["origin_service"],
+            service=record["service"],
+            sequence=record["sequence"],
+            number=record["number"],
+            priority=record["priority"],
+            status=Status(record["status"]),
+            issued_at=datetime.fromisoformat(record["issued_at"]),
+            token=record["token"],
+            queued_at=datetime.fromisoformat(record["queued_at"]),
+            called_at=_moment(record["called_at"]),
+            finished_at=_moment(record["finished_at"]),
+            counter=record["counter"],
+            recalls=record["recalls"],
+            transferred_from=record["transferred_from"],
+            officer=record["officer"],
+            channel=record["channel"],
+            booked_for=_moment(record["booked_for"]),
+        )
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
 
 def ticket_id(service_date: date, service_id: str, sequence: int) -> str:
     return f"{service_date:%Y%m%d}-{service_id}-{sequence}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -114,8 +115,24 @@ class Visit:
 
 
 class Store(Protocol):
+    shared: bool  # other processes (nodes) write it too: PostgreSQL
+
+    @property
+    def name(self) -> str:
+        """Where the data is, for logs and messages (never a password)."""
+        ...
+
     async def open(self) -> None: ...
     async def close(self) -> None: ...
+    def command(self) -> AbstractAsyncContextManager[int | None]:
+        """The hall's command lock across nodes; yields the journal's head (None: one node only)."""
+        ...
+
+    def changes(self) -> AsyncIterator[int]:
+        """The journal's head whenever another node commits (a shared store only)."""
+        ...
+
+    async def events_after(self, seq: int, limit: int) -> list[Event]: ...
     async def commit(
         self,
         change: Change,

@@ -67,7 +67,7 @@ async def test_a_database_of_schema_1_moves_to_the_latest_keeping_its_tickets_ev
 
     path = tmp_path / "antrian.sqlite3"
     with sqlite3.connect(path) as db:  # a hall's file from before people at the counters
-        db.executescript(MIGRATIONS[0] + "PRAGMA user_version=1;")
+        db.executescript(MIGRATIONS[0].sqlite + "PRAGMA user_version=1;")
         db.execute(
             "INSERT INTO tickets VALUES ('20261201-ktp-1', '2026-12-01', 'ktp', 'ktp', 1, 'A-001', 0, 'served',"
             " '2026-12-01T01:00:00+00:00', '2026-12-01T01:00:00+00:00', '2026-12-01T01:05:00+00:00',"

@@ -30,7 +30,9 @@ class ServerProcess:
         port: int | None = None,
         log_path: Path | None = None,
         cwd: Path | None = None,
+        database: str | None = None,
     ):
+        self.database = database  # a postgresql:// URL; None: SQLite in DATA_DIR
         self.cwd = cwd  # the folder the server is started from (default: the test run's)
         self.config_path = config_path
         self.data_dir = data_dir
@@ -60,6 +62,7 @@ class ServerProcess:
                 str(self.port),
                 "--data",
                 str(self.data_dir),
+                *(["--database", self.database] if self.database else []),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

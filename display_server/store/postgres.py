@@ -1,0 +1,233 @@
+"""PostgreSQL store: the same tables and queries as SQLite, for many halls and many nodes.
+
+Each hall lives in its own PostgreSQL schema (its tables, its journal, its `seq`), so halls
+share a database but never a row. Any number of server processes may serve one hall:
+
+- `command()` takes the hall's transaction-scoped advisory lock, so the commands of one hall
+  are decided one at a time across every node, and yields the journal's head: a node whose
+  memory is behind it catches up from the journal before it decides.
+- `commit` issues `pg_notify` inside the command's transaction: the other nodes hear of an
+  event if and only if it committed. `changes()` yields the journal's head on each one, and
+  once more after every reconnect, so a node that missed notifications catches up by `seq`.
+
+Writes run as functions of a synchronous psycopg connection on a writer thread (the same
+functions SQLite's writer runs: `sql.py`); reads and the lock use an asynchronous pool.
+A command is acknowledged after PostgreSQL's COMMIT, which with the default
+`synchronous_commit = on` means its WAL is flushed (and on the standby with synchronous
+replication: see docs/scaling.md).
+
+psycopg is imported here only, and only when a PostgreSQL database is configured, so the
+embedded SQLite deployment needs none of it installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import sql as pgsql
+from psycopg_pool import AsyncConnectionPool
+
+from .schema import MIGRATIONS
+from .sql import Row, SqlStore
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MIGRATION_LOCK = (7300, 0)  # pg_advisory_xact_lock(int, int): one migration at a time, any schema
+COMMAND_LOCK_CLASS = 7301  # with hashtext(schema): one hall's commands at a time across nodes
+RECONNECT_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0)  # seconds, then the last one again
+SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+class SchemaTooNewError(RuntimeError):
+    pass
+
+
+class PostgresDialect:
+    def seconds_between(self, later: str, earlier: str) -> str:
+        return f"EXTRACT(EPOCH FROM ({later})::timestamptz - ({earlier})::timestamptz)::float8"
+
+    def local_weekday_and_hour(self, column: str) -> tuple[str, str]:
+        local = f"(({column})::timestamptz AT TIME ZONE 'UTC' + ? * interval '1 minute')"
+        return f"(EXTRACT(ISODOW FROM {local})::int - 1)", f"EXTRACT(HOUR FROM {local})::int"
+
+
+@functools.lru_cache(maxsize=512)
+def _placeholders(query: str) -> str:
+    """The shared queries' `?` as psycopg's `%s` (a literal `%` doubled first)."""
+    return query.replace("%", "%%").replace("?", "%s")
+
+
+class PostgresWriter:
+    """The writer thread's connection, as the shared write functions use it."""
+
+    def __init__(self, connection: psycopg.Connection, channel: str):
+        self.connection = connection
+        self.channel = channel
+
+    def execute(self, query: str, params: tuple | list = ()) -> psycopg.Cursor:
+        return self.connection.execute(_placeholders(query), params)
+
+    def executemany(self, query: str, rows: list[tuple]) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.executemany(_placeholders(query), rows)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.connection.transaction():
+            yield
+
+    def notify(self, seq: int) -> None:
+        self.connection.execute("SELECT pg_notify(%s, %s)", (self.channel, str(seq)))
+
+
+class PostgresStore(SqlStore):
+    dialect = PostgresDialect()
+    integrity_errors = (psycopg.errors.IntegrityError,)
+    shared = True  # other nodes write too: catch up before deciding, listen for their events
+
+    def __init__(self, dsn: str, schema: str = "antrian", *, pool_size: int = 4):
+        if not SCHEMA_NAME.fullmatch(schema):
+            raise ValueError(f"schema {schema!r}: use lowercase letters, digits and _ (at most 63)")
+        self.dsn = dsn
+        self.schema = schema
+        self.channel = f"antrian_{schema}"
+        self.pool_size = pool_size
+        self._search_path = f"-c search_path={schema}"
+        self._pool: AsyncConnectionPool | None = None
+        self._writer_thread: ThreadPoolExecutor | None = None
+        self._writer: PostgresWriter | None = None  # used on the writer thread only
+
+    @property
+    def name(self) -> str:
+        info = psycopg.conninfo.conninfo_to_dict(self.dsn)
+        return f"postgresql://{info.get('host', '')}:{info.get('port', '')}/{info.get('dbname', '')}#{self.schema}"
+
+    async def open(self) -> None:
+        await self._migrate()
+        self._pool = AsyncConnectionPool(
+            self.dsn,
+            kwargs={"options": self._search_path, "autocommit": True},
+            min_size=1,
+            max_size=self.pool_size,
+            open=False,
+            check=AsyncConnectionPool.check_connection,
+            name=f"antrian-{self.schema}",
+        )
+        await self._pool.open(wait=True)
+        self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix=f"antrian-pg-writer-{self.schema}")
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            await self._on_writer_thread(self._writer.connection.close)
+            self._writer = None
+        if self._writer_thread is not None:
+            self._writer_thread.shutdown()
+            self._writer_thread = None
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    @property
+    def pool(self) -> AsyncConnectionPool:
+        if self._pool is None:
+            raise RuntimeError("store is not open")
+        return self._pool
+
+    # --- the hall's lock and the other nodes' events ------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def command(self) -> AsyncIterator[int | None]:
+        """Hold the hall's command lock across nodes; the journal's head once it is held."""
+        async with self.pool.connection() as connection, connection.transaction():
+            await connection.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (COMMAND_LOCK_CLASS,)
+            )
+            cursor = await connection.execute("SELECT COALESCE(MAX(seq), 0) FROM events")
+            row = await cursor.fetchone()
+            assert row is not None
+            yield int(row[0])
+
+    async def changes(self) -> AsyncIterator[int]:
+        """The journal's head each time another node commits, and after each (re)connect.
+
+        Runs until cancelled; a lost connection (a restart of PostgreSQL) is retried."""
+        failures = 0
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self.dsn, options=self._search_path, autocommit=True
+                ) as connection:
+                    await connection.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(self.channel)))
+                    failures = 0
+                    yield await self.last_seq()  # what committed while nobody here listened
+                    async for notice in connection.notifies():
+                        yield int(notice.payload)
+            except psycopg.OperationalError as error:
+                delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
+                failures += 1
+                log.warning("listening for %s's events: %s; again in %.2f s", self.schema, error, delay)
+                await asyncio.sleep(delay)
+
+    # --- primitives -----------------------------------------------------------------------
+
+    async def _rows(self, query: str, params: tuple | list = ()) -> list[Row]:
+        async with self.pool.connection() as connection:
+            cursor = await connection.execute(_placeholders(query), params)
+            return [tuple(row) for row in await cursor.fetchall()]
+
+    async def _batches(self, query: str, params: tuple | list, size: int) -> AsyncIterator[list[Row]]:
+        async with (
+            self.pool.connection() as connection,
+            connection.transaction(),
+            connection.cursor(name="antrian_batches") as cursor,
+        ):
+            await cursor.execute(_placeholders(query), params)
+            while rows := await cursor.fetchmany(size):
+                yield [tuple(row) for row in rows]
+
+    async def _on_writer_thread(self, function: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._writer_thread, functools.partial(function, *args))
+
+    async def _write(self, function: Callable[..., T], *args: Any) -> T:
+        if self._writer_thread is None:
+            raise RuntimeError("store is not open")
+        return await self._on_writer_thread(self._run_written, function, *args)
+
+    def _run_written(self, function: Callable[..., T], *args: Any) -> T:
+        """On the writer thread: connect (again, after PostgreSQL restarted) and run FUNCTION."""
+        if self._writer is None or self._writer.connection.closed or self._writer.connection.broken:
+            connection = psycopg.connect(self.dsn, options=self._search_path, autocommit=True)
+            self._writer = PostgresWriter(connection, self.channel)
+        return function(self._writer, *args)
+
+    async def _migrate(self) -> None:
+        """Bring this hall's schema to the newest version (one node at a time)."""
+        connect = psycopg.AsyncConnection.connect(self.dsn, autocommit=True)
+        async with await connect as connection, connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock(%s, %s)", MIGRATION_LOCK)
+            schema = pgsql.Identifier(self.schema)
+            await connection.execute(pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+            await connection.execute(pgsql.SQL("SET LOCAL search_path TO {}").format(schema))
+            await connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            cursor = await connection.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+            row = await cursor.fetchone()
+            version = int(row[0]) if row else 0
+            if version > len(MIGRATIONS):
+                raise SchemaTooNewError(
+                    f"{self.name} has schema version {version}, newer than this Antrian "
+                    f"({len(MIGRATIONS)}); upgrade Antrian before using this data"
+                )
+            for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+                log.info("migrating %s to schema version %d", self.name, number)
+                await connection.execute(migration.postgresql.encode())
+                await connection.execute("DELETE FROM schema_version")
+                await connection.execute("INSERT INTO schema_version (version) VALUES (%s)", (number,))
