@@ -1,20 +1,27 @@
 """Fixtures shared by the whole suite.
 
-Under CI=true a skipped browser or audio test is a failure: CI must prove those paths.
+Under CI=true a skipped browser, audio, PostgreSQL or nginx test is a failure: CI must prove those
+paths.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from display_server.store import SqliteStore, Store
+from display_server.store.postgres import PostgresStore
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.support.hall_config import test_config_text
+from tests.support.nginx import Nginx, require_nginx
+from tests.support.postgres import PostgresServer, require_postgres
 from tests.support.server import ServerProcess
 
-STRICT_MARKERS = ("browser", "audio")
+STRICT_MARKERS = ("browser", "audio", "postgres", "nginx")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -53,3 +60,47 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL for the session (Debian's binaries); each test gets its own database."""
+    server = PostgresServer(require_postgres()).start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def postgres_dsn(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database, dropped after the test."""
+    postgres_server.start()  # a test before this one may have stopped or killed the server
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    yield postgres_server.create_database(name)
+    if postgres_server.running:
+        postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def nginx(tmp_path: Path) -> Iterator[Callable[[list[int]], Nginx]]:
+    """Starts nginx in front of the given upstream ports: `balancer = nginx([a.port, b.port])`."""
+    binary = require_nginx()
+    started: list[Nginx] = []
+
+    def start(upstream_ports: list[int]) -> Nginx:
+        balancer = Nginx(upstream_ports, tmp_path / f"nginx-{len(started)}", binary).start()
+        started.append(balancer)
+        return balancer
+
+    yield start
+    for balancer in started:
+        balancer.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Store]:
+    """New, unopened stores on one hall's data, once on SQLite and once on PostgreSQL: the
+    hall-level tests that take it hold for both stores. Each call is a store a restart would open."""
+    if request.param == "sqlite":
+        return lambda: SqliteStore(tmp_path / "antrian.sqlite3")
+    dsn = request.getfixturevalue("postgres_dsn")
+    return lambda: PostgresStore(dsn)

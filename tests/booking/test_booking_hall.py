@@ -12,7 +12,6 @@ from display_server.config import parse_config
 from display_server.hall import CommandError, Hall
 from display_server.hub import Hub
 from display_server.reports import Period, build
-from display_server.store import SqliteStore
 from tests.reports.conftest import Clock
 from tests.support.hall_config import test_config_text
 
@@ -20,9 +19,9 @@ SESSIONS = 'prefix = "B"\nbooking = { days_ahead = 2, sessions = [{ start = 08:0
 
 
 @pytest.fixture
-async def hall(tmp_path):
+async def hall(store_factory):
     config = parse_config(test_config_text().replace('prefix = "B"\n', SESSIONS, 1))
-    store = SqliteStore(tmp_path / "antrian.sqlite3")
+    store = store_factory()
     await store.open()
     clock = Clock()
     hall = Hall(config, store, Hub(), TextAnnouncer(config.voice), clock)

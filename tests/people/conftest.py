@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +12,7 @@ from display_server.announce import TextAnnouncer
 from display_server.config import parse_config
 from display_server.hall import Hall
 from display_server.hub import Hub, Subscriber
-from display_server.store import SqliteStore
+from display_server.store import Store
 from tests.support.hall_config import test_config_text
 from tests.support.staff import ROSTER, SECRETS
 
@@ -31,7 +31,7 @@ class Clock:
 class People:
     """The hall and what the tests look at: its store, hub and clock."""
 
-    def __init__(self, hall: Hall, store: SqliteStore, hub: Hub, clock: Clock):
+    def __init__(self, hall: Hall, store: Store, hub: Hub, clock: Clock):
         self.hall, self.store, self.hub, self.clock = hall, store, hub, clock
 
     async def sign_in(self, counter: str, officer: str, pin: str | None = None, request_id: str | None = None) -> dict:
@@ -54,9 +54,9 @@ def drain(subscriber: Subscriber) -> list[dict]:
     return messages
 
 
-async def open_people(tmp_path, extra: str = "") -> People:
+async def open_people(store_factory: Callable[[], Store], extra: str = "") -> People:
     config = parse_config(test_config_text(extra=ROSTER + extra))
-    store = SqliteStore(tmp_path / "antrian.sqlite3")
+    store = store_factory()
     await store.open()
     clock = Clock()
     hub = Hub()
@@ -68,8 +68,8 @@ async def open_people(tmp_path, extra: str = "") -> People:
 
 
 @pytest.fixture
-async def people(tmp_path) -> AsyncIterator[People]:
-    opened = await open_people(tmp_path)
+async def people(store_factory) -> AsyncIterator[People]:
+    opened = await open_people(store_factory)
     try:
         yield opened
     finally:

@@ -112,8 +112,8 @@ async def test_a_closed_counter_cannot_call_until_opened(people):
     assert (await hall.command("loket-1", "call_next", "c2"))["ticket"]["number"] == "A-001"
 
 
-async def test_a_hall_can_require_someone_signed_in_before_calling(tmp_path):
-    people = await open_people(tmp_path, extra="\n[attendance]\nrequire_sign_in = true\n")
+async def test_a_hall_can_require_someone_signed_in_before_calling(store_factory):
+    people = await open_people(store_factory, extra="\n[attendance]\nrequire_sign_in = true\n")
     try:
         hall = people.hall
         await hall.issue("ktp", request_id="k1")

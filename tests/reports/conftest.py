@@ -27,7 +27,7 @@ from display_server.announce import TextAnnouncer
 from display_server.config import parse_config
 from display_server.hall import Hall
 from display_server.hub import Hub
-from display_server.store import SqliteStore
+from display_server.store import Store
 from tests.support.hall_config import test_config_text
 from tests.support.staff import ROSTER, SECRETS
 
@@ -53,7 +53,7 @@ class Clock:
 @dataclass
 class PlayedDay:
     hall: Hall
-    store: SqliteStore
+    store: Store
     clock: Clock
 
 
@@ -93,9 +93,9 @@ async def play_the_day(hall: Hall, clock: Clock) -> None:
 
 
 @pytest.fixture
-async def played(tmp_path) -> AsyncIterator[PlayedDay]:
+async def played(store_factory) -> AsyncIterator[PlayedDay]:
     config = parse_config(hall_config_text())
-    store = SqliteStore(tmp_path / "antrian.sqlite3")
+    store = store_factory()
     await store.open()
     clock = Clock()
     hall = Hall(config, store, Hub(), TextAnnouncer(config.voice), clock)
