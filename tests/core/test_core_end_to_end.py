@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,15 @@ from tests.support.hall_config import test_config_text
 from tests.support.server import ServerProcess
 
 ADMIN = {"Authorization": "Bearer admin-secret-token"}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def server(request: pytest.FixtureRequest, tmp_path: Path, config_file: Path) -> Iterator[ServerProcess]:
+    """The real server on each store: every door below holds on SQLite and on PostgreSQL."""
+    database = request.getfixturevalue("postgres_dsn") if request.param == "postgresql" else None
+    process = ServerProcess(config_file, tmp_path / "data", database=database).start()
+    yield process
+    process.stop()
 
 
 def admin_tickets(server: ServerProcess) -> list[dict]:
