@@ -143,11 +143,12 @@ class Hub:
                     del self._by_topic[topic]
 
     def publish(self, topics: Iterable[str], message: dict, seq: int | None = None) -> int:
-        """Deliver to every subscriber of any of `topics`, once each. Returns how many got it."""
+        """Deliver to every subscriber of any of `topics`, once each. Returns how many got it.
+
+        SEQ is the committed event's; a message that is no event (a booking's news) carries the
+        current seq and does not advance it: seq stays the journal's, the same on every node."""
         if seq is not None:
             self.seq = max(self.seq, seq)
-        else:
-            self.seq += 1
         body = _encode(message)
         targets: set[Subscriber] = set()
         for topic in topics:

@@ -42,8 +42,16 @@ def test_seq_never_goes_back():
     hub = Hub(seq=100)
     hub.publish(["t"], {"type": "x"}, seq=50)
     assert hub.seq == 100
-    hub.publish(["t"], {"type": "x"})
+
+
+def test_a_message_that_is_no_event_carries_the_journals_seq_without_advancing_it():
+    """So that seq means the same on every node of a cluster (docs/protocol.md)."""
+    hub = Hub(seq=100)
+    screen = hub.subscribe(["t"], kind="screen", key="tv1")
+    hub.publish(["t"], {"type": "booking"})
+    hub.publish(["t"], {"type": "call"}, seq=101)
     assert hub.seq == 101
+    assert [(m["seq"], m["prev_seq"]) for m in drain(screen)] == [(100, 100), (101, 100)]
 
 
 def test_a_subscriber_whose_queue_is_full_is_dropped_and_the_others_still_served():
