@@ -22,6 +22,11 @@ same data folder. Afterwards the clients' own records are checked against the st
   every fifth up-time lasts 3.5 s: those restarts, and the last, check the rule for every
   screen; the rest check it for the screens that made it.
 
+With `--nodes 3` the same proof runs against a cluster: three nodes on one PostgreSQL behind
+nginx, every client going through nginx, and each kill takes one node at random (SIGKILL, then
+started again). The checks are the same, read from PostgreSQL; a screen is held to resync
+within 3 s of losing its node, and no screen may hear a call twice (a replayed announcement).
+
 All traffic stays on 127.0.0.1; every loop is bounded by the run's deadline.
 """
 
@@ -37,6 +42,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +53,8 @@ import websockets
 
 from display_server.contract import kiosk_scope
 from tests.support.hall_config import loopback_hall, test_config_text, token_for
+from tests.support.nginx import Nginx, require_nginx
+from tests.support.postgres import PostgresServer, require_postgres
 from tests.support.server import ServerProcess
 from tests.support.staff import ROSTER, SECRETS, set_pins
 
@@ -57,6 +66,7 @@ SCREEN_HISTORY = 6  # the test hall's screens keep the default history: history 
 REPLY_TIMEOUT = 5.0
 BACKOFF_START, BACKOFF_CAP = 0.05, 0.5
 RESYNC_REQUIREMENT = 3.0
+GATEWAY_ERRORS = (502, 503, 504)  # nginx's answers for a node that went away: retry, same request id
 KIOSKS_SCOPE = kiosk_scope("api", "127.0.0.1")  # every bench kiosk posts /api/tickets from loopback
 DESK_OFFICERS = {"loket-1": "budi", "loket-3": "ani"}  # each signs in, pauses, closes... at their counter
 DESK_KINDS = ("signed_in", "signed_out", "paused", "opened", "closed")
@@ -72,6 +82,7 @@ class Settings:
     pace: float = 0.05  # pause between one client's requests
     seed: int = 7
     workdir: Path | None = None
+    nodes: int = 1  # more than one: a cluster on PostgreSQL behind nginx
 
 
 @dataclass
@@ -109,6 +120,8 @@ class Records:
     chain_breaks: list[str] = field(default_factory=list)
     restarts: list[Restart] = field(default_factory=list)
     retries: int = 0
+    disconnects: list[tuple[str, float]] = field(default_factory=list)  # (screen, when its node went)
+    heard_calls: dict[str, list[str]] = field(default_factory=dict)  # screen -> call ids pushed live
 
 
 @dataclass
@@ -177,6 +190,10 @@ async def _issue_until_acked(
             continue
         if response.status_code == 201:
             return response.json()
+        if response.status_code in GATEWAY_ERRORS:  # the node behind the balancer died mid-request
+            records.retries += 1
+            await backoff.wait()
+            continue
         records.issue_refusals.append(f"{body['request_id']}: {response.status_code} {response.text[:120]}")
         return None
     return None
@@ -192,6 +209,8 @@ async def _reissue_check(
         response = await client.post("/api/tickets", json=body)
     except httpx.HTTPError:
         return  # the server is down right now; the next check will do
+    if response.status_code in GATEWAY_ERRORS:
+        return  # so is the node the balancer chose
     again = response.json() if response.status_code == 201 else {}
     if (again.get("id"), again.get("token")) != (ticket["id"], ticket["token"]):
         records.issue_mismatches.append(f"{body['request_id']}: {ticket['id']} then {again.get('id')}")
@@ -312,11 +331,15 @@ async def screen(ws_url: str, screen_id: str, records: Records, window: Window, 
     """A TV: reconnects with backoff, records every snapshot, checks the prev_seq chain."""
     backoff = Backoff(rng)
     while window.open():
+        connected = False
         try:
             async with websockets.connect(f"{ws_url}/ws/screen/{screen_id}", open_timeout=REPLY_TIMEOUT) as socket:
+                connected = True
                 backoff.reset()
                 await _follow_screen(socket, screen_id, records, window)
         except (TimeoutError, OSError, websockets.WebSocketException):
+            if connected and window.open():
+                records.disconnects.append((screen_id, time.monotonic()))
             await backoff.wait()
 
 
@@ -332,16 +355,19 @@ async def _follow_screen(socket, screen_id: str, records: Records, window: Windo
             records.snapshots.append(Snapshot(screen_id, time.monotonic(), message["seq"], calls))
         elif "seq" in message and message.get("prev_seq") != last_seq:
             records.chain_breaks.append(f"{screen_id}: prev_seq {message.get('prev_seq')} after {last_seq}")
+        if message.get("type") == "call":
+            records.heard_calls.setdefault(screen_id, []).append(message["call"]["id"])
         last_seq = message.get("seq", last_seq)
 
 
 # --- the killer ------------------------------------------------------------------------
 
 
-async def killer(server: ServerProcess, settings: Settings, records: Records, rng: random.Random) -> None:
+async def killer(deployment: Deployment, settings: Settings, records: Records, rng: random.Random) -> None:
     for number in range(1, settings.kills + 1):
         up = RESYNC_REQUIREMENT + 0.5 if number % 5 == 0 else rng.uniform(settings.min_up, settings.max_up)
         await asyncio.sleep(up)
+        server = rng.choice(deployment.nodes)
         children = _children(server)
         killed_at = time.monotonic()
         await asyncio.to_thread(server.kill)
@@ -368,7 +394,7 @@ async def _count_orphans(children: list[psutil.Process], restart: Restart) -> No
 # --- running and checking --------------------------------------------------------------
 
 
-async def drive(server: ServerProcess, settings: Settings) -> Records:
+async def drive(server: Deployment, settings: Settings) -> Records:
     records = Records()
     rng = random.Random(settings.seed)
     window = Window(settings.kills * (settings.max_up + 30) + 60)  # a hard bound on the run
@@ -396,14 +422,32 @@ async def drive(server: ServerProcess, settings: Settings) -> Records:
     return records
 
 
-def read_desks(db_path: Path) -> tuple[dict[str, dict], int]:
-    """The stored desks by counter, and how many desk events the journal holds."""
+Query = Callable[..., list[dict]]  # query(sql with ? marks, *params) -> rows as dicts
+
+
+@contextmanager
+def sqlite_reader(db_path: Path) -> Iterator[Query]:
+    """Queries on the SQLite file opened read-only."""
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
         db.row_factory = sqlite3.Row
-        desks = {r["counter"]: dict(r) for r in db.execute("SELECT * FROM desks")}
-        marks = ", ".join("?" for _ in DESK_KINDS)
-        (events,) = db.execute(f"SELECT COUNT(*) FROM events WHERE kind IN ({marks})", DESK_KINDS).fetchone()
-    return desks, events
+        yield lambda sql, *params: [dict(r) for r in db.execute(sql, params)]
+
+
+@contextmanager
+def postgres_reader(dsn: str, schema: str = "antrian") -> Iterator[Query]:
+    import psycopg
+    from psycopg.rows import dict_row
+
+    with psycopg.connect(dsn, options=f"-c search_path={schema}", row_factory=dict_row) as db:
+        yield lambda sql, *params: list(db.execute(sql.replace("?", "%s"), params))
+
+
+def read_desks(query: Query) -> tuple[dict[str, dict], int]:
+    """The stored desks by counter, and how many desk events the journal holds."""
+    desks = {r["counter"]: r for r in query("SELECT * FROM desks")}
+    marks = ", ".join("?" for _ in DESK_KINDS)
+    (row,) = query(f"SELECT COUNT(*) AS n FROM events WHERE kind IN ({marks})", *DESK_KINDS)
+    return desks, row["n"]
 
 
 def check_desks(records: Records, desks: dict[str, dict], desk_events: int, replies: dict) -> list[str]:
@@ -432,18 +476,13 @@ def check_desks(records: Records, desks: dict[str, dict], desk_events: int, repl
     return problems
 
 
-def read_store(db_path: Path) -> tuple[list[dict], list[dict], dict[tuple[str, str], dict]]:
-    """Tickets, call events and replies, from the SQLite file opened read-only."""
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
-        db.row_factory = sqlite3.Row
-        tickets = [dict(r) for r in db.execute("SELECT * FROM tickets")]
-        events = [
-            dict(r)
-            for r in db.execute(
-                "SELECT seq, kind, ticket_id, counter, data FROM events WHERE kind IN ('called', 'recalled') ORDER BY seq"
-            )
-        ]
-        replies = {(r["scope"], r["request_id"]): json.loads(r["reply"]) for r in db.execute("SELECT * FROM replies")}
+def read_store(query: Query) -> tuple[list[dict], list[dict], dict[tuple[str, str], dict]]:
+    """Tickets, call events and replies, as the store holds them."""
+    tickets = query("SELECT * FROM tickets")
+    events = query(
+        "SELECT seq, kind, ticket_id, counter, data FROM events WHERE kind IN ('called', 'recalled') ORDER BY seq"
+    )
+    replies = {(r["scope"], r["request_id"]): json.loads(r["reply"]) for r in query("SELECT * FROM replies")}
     for event in events:
         event["call"] = json.loads(event.pop("data"))["call"]
     return tickets, events, replies
@@ -459,7 +498,17 @@ def check(records: Records, tickets: list[dict], events: list[dict], replies: di
         + [f"issue retry changed its ticket: {m}" for m in records.issue_mismatches]
         + [f"command retry changed its ack: {m}" for m in records.command_mismatches]
         + [f"screen message chain broken: {b}" for b in records.chain_breaks]
+        + _check_replays(records)
     )
+
+
+def _check_replays(records: Records) -> list[str]:
+    """A call pushed twice to one screen would be announced twice."""
+    return [
+        f"{screen_id} heard call {call_id} twice"
+        for screen_id, heard in records.heard_calls.items()
+        for call_id in {c for c in heard if heard.count(c) > 1}
+    ]
 
 
 def _check_issues(records: Records, tickets: list[dict], replies: dict) -> list[str]:
@@ -530,13 +579,22 @@ def _check_screens(records: Records, events: list[dict]) -> list[str]:
     return problems
 
 
-def resync_delays(records: Records) -> list[float | None]:
+def resync_delays(records: Records, nodes: int = 1) -> list[float | None]:
     """Per restart and screen: seconds from the server being ready to the screen's fresh snapshot.
+
+    In a cluster only the screens of the killed node lose their connection, and the others take
+    them at once: per screen that lost its node, seconds from then to its fresh snapshot (inf:
+    none came).
 
     None when there was none and the next kill came within RESYNC_REQUIREMENT of the
     server being ready (cut short); inf when the server stayed up longer and there was none.
     """
     delays: list[float | None] = []
+    if nodes > 1:
+        for screen_id, lost_at in records.disconnects:
+            fresh = [s.at for s in records.snapshots if s.screen == screen_id and s.at > lost_at]
+            delays.append(min(fresh) - lost_at if fresh else float("inf"))
+        return delays
     for i, restart in enumerate(records.restarts):
         until = records.restarts[i + 1].killed_at if i + 1 < len(records.restarts) else float("inf")
         for screen_id in SCREENS:
@@ -574,12 +632,14 @@ def figures(
         if records.restarts
         else "n/a",
         "orphaned_children": sum(r.orphans for r in records.restarts),
+        "screen_disconnects": len(records.disconnects),
+        "calls_heard_by_screens": sum(len(h) for h in records.heard_calls.values()),
     }
 
 
-def admin_ticket_count(server: ServerProcess, day: str) -> int:
+def admin_ticket_count(url: str, day: str) -> int:
     response = httpx.get(
-        f"{server.url}/api/tickets",
+        f"{url}/api/tickets",
         params={"date": day},
         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
         timeout=10,
@@ -588,30 +648,77 @@ def admin_ticket_count(server: ServerProcess, day: str) -> int:
     return len(response.json()["tickets"])
 
 
+class Deployment:
+    """What the clients talk to and what the killer kills: one server, or nodes behind nginx."""
+
+    def __init__(self, nodes: list[ServerProcess], balancer: Nginx | None = None, database: str | None = None):
+        self.nodes = nodes
+        self.balancer = balancer
+        self.database = database
+
+    @property
+    def url(self) -> str:
+        return self.balancer.url if self.balancer else self.nodes[0].url
+
+    @property
+    def ws_url(self) -> str:
+        return self.balancer.ws_url if self.balancer else self.nodes[0].ws_url
+
+    def reader(self, workdir: Path):
+        if self.database:
+            return postgres_reader(self.database)
+        return sqlite_reader(workdir / "data" / "antrian.sqlite3")
+
+    def stop(self) -> None:
+        if self.balancer:
+            self.balancer.stop()
+        for node in self.nodes:
+            node.stop()
+
+
+def start_deployment(settings: Settings, config: Path, workdir: Path) -> tuple[Deployment, PostgresServer | None]:
+    pins = {officer: SECRETS[officer] for officer in DESK_OFFICERS.values()}
+    if settings.nodes == 1:
+        set_pins(config, workdir / "data", pins)
+        return Deployment([ServerProcess(config, workdir / "data").start()]), None
+    postgres = PostgresServer(require_postgres()).start()
+    database = postgres.create_database("crash")
+    set_pins(config, workdir / "data", pins, database)
+    nodes = [
+        ServerProcess(config, workdir / f"node-{i}", database=database).start() for i in range(1, settings.nodes + 1)
+    ]
+    balancer = Nginx([node.port for node in nodes], workdir / "nginx", require_nginx()).start()
+    return Deployment(nodes, balancer, database), postgres
+
+
 def run(settings: Settings) -> Report:
     workdir = settings.workdir or Path(tempfile.mkdtemp(prefix="antrian-crash-"))
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "antrian.toml"
     config.write_text(loopback_hall(test_config_text(counters=settings.counters, extra=ROSTER)), encoding="utf-8")
-    set_pins(config, workdir / "data", {officer: SECRETS[officer] for officer in DESK_OFFICERS.values()})
-    server = ServerProcess(config, workdir / "data").start()
+    deployment, postgres = start_deployment(settings, config, workdir)
     started = time.monotonic()
     try:
-        records = asyncio.run(drive(server, settings))
+        records = asyncio.run(drive(deployment, settings))
         seconds = time.monotonic() - started
         time.sleep(1)  # let the last orphan counts land
         tickets_by_day: dict[str, int] = {}
-        tickets, events, replies = read_store(workdir / "data" / "antrian.sqlite3")
+        with deployment.reader(workdir) as query:
+            tickets, events, replies = read_store(query)
+            desks = read_desks(query)
         for ticket in tickets:
             tickets_by_day[ticket["service_date"]] = tickets_by_day.get(ticket["service_date"], 0) + 1
         problems = check(records, tickets, events, replies)
-        problems += check_desks(records, *read_desks(workdir / "data" / "antrian.sqlite3"), replies)
+        problems += check_desks(records, *desks, replies)
         for day, count in tickets_by_day.items():
-            if admin_ticket_count(server, day) != count:
-                problems.append(f"admin API lists a different number of tickets for {day}")
+            for node in deployment.nodes:  # every node answers from the same truth
+                if admin_ticket_count(node.url, day) != count:
+                    problems.append(f"{node.url}'s admin API lists a different number of tickets for {day}")
     finally:
-        server.stop()
-    delays = resync_delays(records)
+        deployment.stop()
+        if postgres is not None:
+            postgres.close()
+    delays = resync_delays(records, settings.nodes)
     problems += [
         f"a screen took {d:.2f}s to resync (> {RESYNC_REQUIREMENT}s)"
         for d in delays
@@ -627,9 +734,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kiosks", type=int, default=4)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--nodes", type=int, default=1, help="more than 1: a cluster on PostgreSQL behind nginx")
     args = parser.parse_args(argv)
     settings = Settings(
-        kills=args.kills, counters=args.counters, kiosks=args.kiosks, seed=args.seed, workdir=args.workdir
+        kills=args.kills,
+        counters=args.counters,
+        kiosks=args.kiosks,
+        seed=args.seed,
+        workdir=args.workdir,
+        nodes=args.nodes,
     )
     report = run(settings)
     print(report.render())

@@ -93,23 +93,31 @@ class Hall:
     # --- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.applied_seq = await self.store.last_seq()
-        self.hub.seq = max(self.hub.seq, self.applied_seq)
         await self.store.forget_replies_before(self.clock() - REPLIES_KEPT)
-        self.desks = {desk.counter: desk for desk in await self.store.desks()}
         await self._load_day(self.today())
+        self.hub.seq = max(self.hub.seq, self.applied_seq)
         self._prewarm()
 
     async def _load_day(self, day) -> None:
-        tickets = await self.store.tickets_on(day)
+        """The day's queue, desks and recent calls as of one journal `seq` (other nodes may be
+        committing meanwhile: the store reads them all from one snapshot)."""
+        async with self.store.consistent():
+            head = await self.store.last_seq()
+            tickets = await self.store.tickets_on(day)
+            desks = await self.store.desks()
+            waits = await self.store.visit_durations(day, day)
+            surveyed = await self.store.survey_responses(day, day)
+            calls = await self.store.events_on(day, ("called", "recalled"), 50 * len(self.config.zones))
+        self.applied_seq = head
         self.state = QueueState.from_tickets(day, tickets)
-        for service_id, wait, _ in await self.store.visit_durations(day, day):
+        self.desks = {desk.counter: desk for desk in desks}
+        for service_id, wait, _ in waits:
             self.state.waits.setdefault(service_id, []).append(wait or 0.0)
-        self.surveyed = {r.ticket_key for r in await self.store.survey_responses(day, day)}
+        self.surveyed = {r.ticket_key for r in surveyed}
         self.recent_calls = {}
-        for event in await self.store.events_on(day, ("called", "recalled"), 50 * len(self.config.zones)):
+        for event in calls:
             self._remember_call(event.data.get("call"))
-        log.info("loaded %d tickets for %s", len(tickets), day)
+        log.info("loaded %d tickets for %s as of seq %d", len(tickets), day, head)
 
     async def _roll_over_if_new_day(self) -> None:
         today = self.today()
@@ -158,10 +166,10 @@ class Hall:
             self._publish_desks(change, event.seq)
             return
         outcome = engine.outcome_from_record(event.data["outcome"])
-        self.applied_seq = event.seq
         if outcome.ticket.service_date > self.state.service_date:
             await self._load_day(outcome.ticket.service_date)  # another node has begun a new day
             return
+        self.applied_seq = event.seq
         if outcome.ticket.service_date < self.state.service_date:
             return  # yesterday's: today's queue does not hold it
         self.state.apply(outcome)

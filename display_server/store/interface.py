@@ -128,6 +128,10 @@ class Store(Protocol):
         """The hall's command lock across nodes; yields the journal's head (None: one node only)."""
         ...
 
+    def consistent(self) -> AbstractAsyncContextManager[None]:
+        """Reads in this block (in this task) see one snapshot, whatever other nodes commit."""
+        ...
+
     def changes(self) -> AsyncIterator[int]:
         """The journal's head whenever another node commits (a shared store only)."""
         ...

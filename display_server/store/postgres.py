@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import logging
 import re
@@ -45,6 +46,10 @@ MIGRATION_LOCK = (7300, 0)  # pg_advisory_xact_lock(int, int): one migration at 
 COMMAND_LOCK_CLASS = 7301  # with hashtext(schema): one hall's commands at a time across nodes
 RECONNECT_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0)  # seconds, then the last one again
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+# The connection of a `consistent()` block, for the reads of the task inside it.
+_SNAPSHOT: contextvars.ContextVar[psycopg.AsyncConnection | None] = contextvars.ContextVar("snapshot", default=None)
 
 
 class SchemaTooNewError(RuntimeError):
@@ -156,6 +161,17 @@ class PostgresStore(SqlStore):
             assert row is not None
             yield int(row[0])
 
+    @contextlib.asynccontextmanager
+    async def consistent(self) -> AsyncIterator[None]:
+        """The reads of this task inside the block share one REPEATABLE READ snapshot."""
+        async with self.pool.connection() as connection, connection.transaction():
+            await connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            token = _SNAPSHOT.set(connection)
+            try:
+                yield
+            finally:
+                _SNAPSHOT.reset(token)
+
     async def changes(self) -> AsyncIterator[int]:
         """The journal's head each time another node commits, and after each (re)connect.
 
@@ -180,9 +196,10 @@ class PostgresStore(SqlStore):
     # --- primitives -----------------------------------------------------------------------
 
     async def _rows(self, query: str, params: tuple | list = ()) -> list[Row]:
+        if (snapshot := _SNAPSHOT.get()) is not None:
+            return await _fetch(snapshot, query, params)
         async with self.pool.connection() as connection:
-            cursor = await connection.execute(_placeholders(query), params)
-            return [tuple(row) for row in await cursor.fetchall()]
+            return await _fetch(connection, query, params)
 
     async def _batches(self, query: str, params: tuple | list, size: int) -> AsyncIterator[list[Row]]:
         async with (
@@ -231,3 +248,8 @@ class PostgresStore(SqlStore):
                 await connection.execute(migration.postgresql.encode())
                 await connection.execute("DELETE FROM schema_version")
                 await connection.execute("INSERT INTO schema_version (version) VALUES (%s)", (number,))
+
+
+async def _fetch(connection: psycopg.AsyncConnection, query: str, params: tuple | list) -> list[Row]:
+    cursor = await connection.execute(_placeholders(query), params)
+    return [tuple(row) for row in await cursor.fetchall()]

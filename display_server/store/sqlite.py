@@ -131,6 +131,11 @@ class SqliteStore(SqlStore):
         """Hold the hall's command lock across nodes; None: there are no other nodes."""
         yield None
 
+    @contextlib.asynccontextmanager
+    async def consistent(self) -> AsyncIterator[None]:
+        """Nothing to do: only this process writes, and the hall's lock is held while it loads."""
+        yield
+
     async def changes(self) -> AsyncIterator[int]:
         """Nothing: no other process writes this file."""
         return

@@ -55,11 +55,12 @@ SECRETS = {
 PINS = SECRETS
 
 
-def set_pin(config_path: Path, data_dir: Path, staff_id: str, secret: str) -> None:
+def set_pin(config_path: Path, data_dir: Path, staff_id: str, secret: str, database: str | None = None) -> None:
     """`antrian staff set-pin ID` with the secret on stdin, before the server starts."""
     subprocess.run(
         [sys.executable, "-m", "display_server", "staff", "set-pin", staff_id]
-        + ["--config", str(config_path), "--data", str(data_dir)],
+        + ["--config", str(config_path), "--data", str(data_dir)]
+        + (["--database", database] if database else []),
         input=secret + "\n",
         text=True,
         check=True,
@@ -68,6 +69,6 @@ def set_pin(config_path: Path, data_dir: Path, staff_id: str, secret: str) -> No
     )
 
 
-def set_pins(config_path: Path, data_dir: Path, pins: dict[str, str] = SECRETS) -> None:
+def set_pins(config_path: Path, data_dir: Path, pins: dict[str, str] = SECRETS, database: str | None = None) -> None:
     for staff_id, secret in pins.items():
-        set_pin(config_path, data_dir, staff_id, secret)
+        set_pin(config_path, data_dir, staff_id, secret, database)
