@@ -22,18 +22,20 @@ ahead of a call.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import cache, text
+from . import cache, languages, pack, text
 from .cache import Settings, cache_key
 from .call import SpokenCall
+from .languages import Part
 from .prewarm import Plan, Upcoming
 from .process import WORKER_NICE, WorkerDied, WorkerHung, WorkerProcess, worker_command
 
@@ -46,6 +48,8 @@ _PENDING, _READY, _FAILED = "pending", "ready", "failed"
 _STATUS_LIMIT = 50_000
 IDLE_AFTER_CALL = 0.5  # seconds: the server is pushing the call to every screen meanwhile
 PRUNE_EVERY = 200  # jobs
+PACK_RECHECK_SECONDS = 5.0  # how often the voice pack's files are looked at for a change
+_SPOKEN_LIMIT = 4096  # sentences whose other languages are remembered between sentence() and announce()
 
 __all__ = ["Announcer", "Settings", "Upcoming", "cache_key"]
 
@@ -55,6 +59,7 @@ class _Job:
     key: str
     text: str
     settings: Settings
+    parts: tuple[Part, ...]
     prewarm: bool = False
 
 
@@ -95,6 +100,11 @@ class Announcer:
         self._worker: WorkerProcess | None = None
         self._hang_next = 0.0
         self._since_prune = 0
+        # The Indonesian sentence -> every language said for it, from sentence(): the hall hands
+        # announce() and key() the sentence only, and the screens show only the Indonesian one.
+        self._spoken: OrderedDict[str, tuple[Part, ...]] = OrderedDict()
+        self._pack_checked = time.monotonic()
+        self._lacking_logged: set[str] = set()
         # Counters for tests and the bench: jobs the worker finished, restarts after a failure.
         self.jobs_done = 0
         self.restarts = 0
@@ -128,9 +138,11 @@ class Announcer:
     def set_voice(self, voice: Voice) -> None:
         """Takes effect for the next sentence and key; a voice change changes the keys, so files
         made for the old voice are simply not used. The prewarm plan starts over in the new voice."""
+        settings = Settings.of(voice)  # reads the pack's manifest and clip stats: outside the lock
         with self._cond:
             self._voice = voice
-            self._settings = Settings.of(voice)
+            self._settings = settings
+            self._spoken.clear()  # the other languages' words may have changed with the voice
             self._plan = self._new_plan()
             self._cond.notify_all()
 
@@ -141,12 +153,25 @@ class Announcer:
     # -- the call path: pure or non-blocking -----------------------------------------------
 
     def sentence(self, call: SpokenCall) -> str:
-        return text.sentence(call, self._voice)
+        """The Indonesian sentence (what the screens show); with more languages, the others are
+        put into words now too and remembered for `key()` and `announce()` of this sentence."""
+        voice = self._voice
+        sentence = text.sentence(call, voice)
+        if tuple(voice.languages) != ("id",):
+            self._spoken[sentence] = languages.parts(call, voice, sentence)
+            self._spoken.move_to_end(sentence)
+            if len(self._spoken) > _SPOKEN_LIMIT:
+                self._spoken.popitem(last=False)
+        return sentence
 
     def key(self, text_: str) -> str:
         """The WAV's key for TEXT in the current voice; '' when speech is off."""
         settings = self._settings
-        return cache_key(text_, settings) if settings.enabled else ""
+        return cache_key(text_, settings, _pairs(self._parts(text_))) if settings.enabled else ""
+
+    def _parts(self, text_: str) -> tuple[Part, ...]:
+        """What is said for TEXT: the languages `sentence()` made for it, else TEXT itself."""
+        return self._spoken.get(text_) or (Part("id", text_),)
 
     def announce(self, text_: str) -> None:
         """Queue the WAV of a committed call. Takes a lock for a few microseconds, touches no file;
@@ -154,12 +179,13 @@ class Announcer:
         settings = self._settings
         if not settings.enabled:
             return
-        key = cache_key(text_, settings)
+        parts = self._parts(text_)
+        key = cache_key(text_, settings, _pairs(parts))
         with self._cond:
             self._last_call = time.monotonic()
             if self._status.get(key) not in (_PENDING, _READY):
                 self._status[key] = _PENDING
-                self._queue.append(_Job(key, text_, settings))
+                self._queue.append(_Job(key, text_, settings, parts))
             self._cond.notify_all()
 
     def prewarm(self, upcoming: Upcoming) -> None:
@@ -209,7 +235,7 @@ class Announcer:
     def _new_plan(self) -> Plan | None:
         if self._upcoming is None or not self._settings.enabled:
             return None
-        return Plan(self._upcoming, self._voice)
+        return Plan(self._upcoming, self._voice, self._settings)
 
     def _debug_hang_next_job(self, seconds: float) -> None:
         """Test hook: the worker sleeps SECONDS before the next job, as a stuck eSpeak would."""
@@ -250,10 +276,12 @@ class Announcer:
     def _take(self) -> _Job | None:
         """The next job: a call if any is queued, else (when idle) the plan's next candidate."""
         while True:
+            self._recheck_pack()
             with self._cond:
                 while not self._stopping and not self._queue:
                     if self._plan is None:
-                        self._cond.wait()
+                        if not self._cond.wait(PACK_RECHECK_SECONDS if self._settings.pack else None):
+                            break  # idle for a while: look at the pack's files again
                     elif (quiet := self._quiet_for()) > 0:
                         self._cond.wait(quiet)
                     else:
@@ -282,14 +310,14 @@ class Announcer:
                 if self._quiet_for() > 0:  # a call arrived meanwhile: it goes first
                     plan.hold(candidate)
                     continue
-                sentence, key = candidate
+                sentence, key, parts = candidate
                 if key in self._status:
                     continue
                 if cached:
                     self._status[key] = _READY
                     continue
                 self._status[key] = _PENDING
-                return _Job(key, sentence, plan.settings, prewarm=True)
+                return _Job(key, sentence, plan.settings, parts, prewarm=True)
 
     def _supervise(self) -> None:
         try:
@@ -325,6 +353,9 @@ class Announcer:
             self.restarts += 1
         self._worker = WorkerProcess(self.command, self.startup_timeout)
         log.info("audio worker %d started", self._worker.pid)
+        pack = self._settings.pack
+        if pack is not None:  # the worker prepares its clips while idle, before the calls need them
+            self._worker.send({"op": "pack", "pack": pack.as_message(), "volume": self._settings.volume})
         return self._worker
 
     def _run(self, job: _Job) -> bool:
@@ -339,6 +370,14 @@ class Announcer:
             "chime": job.settings.chime,
             "closing": job.settings.closing,
         }
+        settings = job.settings
+        if not settings.plain:
+            voices = dict(zip(settings.languages, settings.voices, strict=True))
+            message["parts"] = [
+                {"language": p.language, "text": p.text, "voice": voices.get(p.language, settings.voice)}
+                for p in job.parts
+            ]
+            message["pack"] = settings.pack.as_message() if settings.pack is not None else None
         if self._hang_next:
             message["hang"], self._hang_next = self._hang_next, 0.0
         for attempt in (1, 2):
@@ -354,6 +393,7 @@ class Announcer:
                 message.pop("hang", None)
                 continue
             if reply.get("ok"):
+                self._log_lacking(reply.get("lacking") or [])
                 self.jobs_done += 1
                 self._finish(job.key, True)
                 return True
@@ -364,6 +404,36 @@ class Announcer:
         log.error("audio for %r abandoned after the worker failed twice", job.text)
         self._finish(job.key, False)
         return False
+
+    def _log_lacking(self, lacking: list[str]) -> None:
+        """Once per word a voice pack lacks (it was said by eSpeak NG in its place)."""
+        for unit in lacking:
+            if unit not in self._lacking_logged:
+                self._lacking_logged.add(unit)
+                language, _, word = unit.partition(": ")
+                log.warning(
+                    "the voice pack has no clip for %r (%s); eSpeak NG says it (see antrian voice-pack check)",
+                    word,
+                    language,
+                )
+
+    def _recheck_pack(self) -> None:
+        """A re-recorded clip or an edited manifest changes the keys from the next call on."""
+        settings = self._settings
+        if settings.pack is None or time.monotonic() - self._pack_checked < PACK_RECHECK_SECONDS:
+            return
+        self._pack_checked = time.monotonic()
+        current = pack.signature(Path(settings.pack.folder))
+        if current == settings.pack.signature:
+            return
+        log.info("the voice pack in %s changed; new announcements use it", settings.pack.folder)
+        with self._cond:
+            if self._settings is settings:
+                self._settings = dataclasses.replace(
+                    settings, pack=dataclasses.replace(settings.pack, signature=current)
+                )
+                self._plan = self._new_plan()
+                self._cond.notify_all()
 
     def _discard_worker(self, exc: Exception, job: _Job) -> None:
         worker, self._worker = self._worker, None
@@ -385,6 +455,10 @@ class Announcer:
             self._status.pop(path.stem, None)
             path.unlink(missing_ok=True)
             return True
+
+
+def _pairs(parts: tuple[Part, ...]) -> list[tuple[str, str]]:
+    return [(p.language, p.text) for p in parts]
 
 
 def _set_result(future: asyncio.Future[Path | None], result: Path | None) -> None:

@@ -8,7 +8,8 @@ Names from the config pass through `speakable()` before they reach a template.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
 from .letters import letter, spell
@@ -104,8 +105,25 @@ def for_voice(overrides: Mapping[str, str] | None) -> Dictionary:
     return _compiled(tuple(sorted((overrides or {}).items())))
 
 
+@dataclass(frozen=True)
+class Lexicon:
+    """How one language reads numbers, letters and symbols inside a name."""
+
+    words: Callable[[int], str]
+    spell: Callable[[str], str]
+    symbols: Mapping[str, str]
+
+
+INDONESIAN = Lexicon(words=words, spell=spell, symbols=_WORDS)
+
+
 def speakable(text: str, dictionary: Dictionary) -> str:
     """ "Perizinan Berusaha (NIB)" -> "perizinan berusaha, en i be"; "Meja 3A" -> "meja tiga a"."""
+    return speakable_with(text, dictionary, INDONESIAN)
+
+
+def speakable_with(text: str, dictionary: Dictionary, lexicon: Lexicon) -> str:
+    """`speakable` in the language of LEXICON (audio/english.py uses it for the English call)."""
     parts: list[str] = []  # words, and "," for a pause
 
     def pause() -> None:
@@ -116,22 +134,22 @@ def speakable(text: str, dictionary: Dictionary) -> str:
     tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(replaced)]
     for i, (tok, start, end) in enumerate(tokens):
         if tok.isdigit():
-            parts.append(words(int(tok)) if len(tok) <= 12 else " ".join(tok))
+            parts.append(lexicon.words(int(tok)) if len(tok) <= 12 else " ".join(tok))
         elif tok[0].isalpha():
             # A letter glued to a digit ("3A", "B2") or standing alone is read by its name.
             glued = (i > 0 and tokens[i - 1][2] == start and tokens[i - 1][0].isdigit()) or (
                 i + 1 < len(tokens) and tokens[i + 1][1] == end and tokens[i + 1][0].isdigit()
             )
             if len(tok) == 1 or (glued and tok.isupper()):
-                parts.append(spell(tok) if tok.isascii() else tok.lower())
+                parts.append(lexicon.spell(tok) if tok.isascii() else tok.lower())
             elif tok.isupper() and tok.isascii() and len(tok) <= _ACRONYM_MAX:
-                parts.append(spell(tok))
+                parts.append(lexicon.spell(tok))
             else:
                 parts.append(tok.lower())
         elif tok in _PAUSE:
             pause()
-        elif tok in _WORDS:
-            parts.append(_WORDS[tok])
+        elif tok in lexicon.symbols:
+            parts.append(lexicon.symbols[tok])
         # Anything else (hyphens, quotes, symbols) just separates words.
     while parts and parts[0] == ",":
         parts.pop(0)
@@ -140,4 +158,13 @@ def speakable(text: str, dictionary: Dictionary) -> str:
     return " ".join(parts).replace(" ,", ",")
 
 
-__all__ = ["DEFAULT_DICTIONARY", "Dictionary", "for_voice", "letter", "merged", "speakable"]
+__all__ = [
+    "DEFAULT_DICTIONARY",
+    "Dictionary",
+    "Lexicon",
+    "for_voice",
+    "letter",
+    "merged",
+    "speakable",
+    "speakable_with",
+]

@@ -10,9 +10,10 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from . import text
+from . import languages, text
 from .cache import Settings, cache_key
 from .call import SpokenCall
+from .languages import Part
 
 if TYPE_CHECKING:
     from .settings import Voice
@@ -22,18 +23,21 @@ log = logging.getLogger("antrian.audio")
 # The calls likely next, most likely first. It runs in the voice's thread, so it must read
 # only what the server will not change under it (an immutable config, a copied dict), and end.
 Upcoming = Callable[[], Iterable[SpokenCall]]
+# A call's sentence, its WAV's key, and every language said for it.
+Candidate = tuple[str, str, tuple[Part, ...]]
 
 
 class Plan:
-    def __init__(self, upcoming: Upcoming, voice: Voice):
+    def __init__(self, upcoming: Upcoming, voice: Voice, settings: Settings | None = None):
+        """SETTINGS: the voice's, already made (making them reads the voice pack's files)."""
         self.voice = voice
-        self.settings = Settings.of(voice)
+        self.settings = settings if settings is not None else Settings.of(voice)
         self._upcoming = upcoming
         self._calls: Iterator[SpokenCall] | None = None
-        self._held: tuple[str, str] | None = None
+        self._held: Candidate | None = None
 
-    def next(self) -> tuple[str, str] | None:
-        """(text, key) of the next candidate, or None when the plan is done."""
+    def next(self) -> Candidate | None:
+        """(text, key, parts) of the next candidate, or None when the plan is done."""
         if self._held is not None:
             held, self._held = self._held, None
             return held
@@ -49,11 +53,14 @@ class Plan:
                 return None
             try:
                 sentence = text.sentence(call, self.voice)
+                parts = (
+                    languages.parts(call, self.voice, sentence) if not self.settings.plain else (Part("id", sentence),)
+                )
             except ValueError as exc:
                 log.debug("prewarm skipped %r: %s", call, exc)
                 continue
-            return sentence, cache_key(sentence, self.settings)
+            return sentence, cache_key(sentence, self.settings, [(p.language, p.text) for p in parts]), parts
 
-    def hold(self, candidate: tuple[str, str]) -> None:
+    def hold(self, candidate: Candidate) -> None:
         """Give CANDIDATE back; `next()` returns it again."""
         self._held = candidate

@@ -52,11 +52,16 @@ def sentence(call: SpokenCall, voice: Voice) -> str:
         "loket": loket,
     }
     template = voice.recall_template if call.recall else voice.template
+    return compose(template, values, dictionary, repeat_joiner=voice.repeat_joiner if voice.repeat else None)
+
+
+def compose(template: str, values: dict[str, str], dictionary: Dictionary, *, repeat_joiner: str | None) -> str:
+    """TEMPLATE filled with VALUES; said twice, joined by REPEAT_JOINER, when one is given."""
     first = render(template, values, dictionary)
-    if not voice.repeat:
+    if repeat_joiner is None:
         return first
     again = render(_repeated_part(template), values, dictionary)
-    joiner = voice.repeat_joiner.strip().rstrip(",.")
+    joiner = repeat_joiner.strip().rstrip(",.")
     return f"{_terminated(first)} {_capitalised(joiner)}, {_decapitalised(again)}"
 
 

@@ -23,14 +23,17 @@ import hashlib
 import json
 import logging
 import os
+import select
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import sound
+from .assemble import Assembler
 
 log = logging.getLogger("antrian.audio.worker")
 
@@ -81,6 +84,7 @@ class Synthesiser:
         self._espeak = _espeak
         self._driver = EspeakDriver
         self._props: dict[str, Any] = {}
+        self.assembler = Assembler()
         self._finished = threading.Event()
         self._completed = False
         engine.connect("finished-utterance", self._on_finished)
@@ -121,30 +125,44 @@ class Synthesiser:
             self._driver.setProperty(name, value)
             self._props[name] = value
 
-    def run(self, job: dict[str, Any]) -> None:
+    def _say(self, text: str, voice: str, scratch: Path) -> bytes:
+        """TEXT in VOICE (rate, pitch and volume already set): eSpeak's frames."""
+        try:
+            self._set("voice", voice)
+        except ValueError as exc:  # an unknown variant must not silence the hall
+            language = voice.split("+")[0].split("-")[0]
+            fallback = language if language in ("id", "en") else "id"
+            log.warning("voice %r unusable (%s); falling back to %r", voice, exc, fallback)
+            self._set("voice", fallback)
+        for attempt in range(3):
+            speech = self._utter(text, scratch)
+            if speech:
+                return speech
+            log.warning("eSpeak cut %r short (attempt %d); saying it again", text, attempt + 1)
+        raise RuntimeError("eSpeak produced no audio")
+
+    def run(self, job: dict[str, Any]) -> list[str]:
+        """Make the job's WAV; the words its voice pack lacked ("id: tiga"), said by eSpeak."""
         out = Path(job["out"])
         speech_path = out.with_name(f".{out.stem}.speech.{os.getpid()}.tmp.wav")
+        parts = job.get("parts") or [{"language": "id", "text": job["text"], "voice": job["voice"]}]
         try:
             self._wait_idle()
-            try:
-                self._set("voice", job["voice"])
-            except ValueError as exc:  # an unknown variant must not silence the hall
-                log.warning("voice %r unusable (%s); falling back to 'id'", job["voice"], exc)
-                self._set("voice", "id")
             self._set("rate", int(job["rate"]))
             self._set("pitch", int(job["pitch"]))
             self._set("volume", float(job["volume"]))
-            for attempt in range(3):
-                speech = self._utter(job["text"], speech_path)
-                if speech:
-                    break
-                log.warning("eSpeak cut %r short (attempt %d); saying it again", job["text"], attempt + 1)
-            else:
-                raise RuntimeError("eSpeak produced no audio")
+            speech, lacking = self.assembler.speech(
+                parts,
+                job.get("pack"),
+                float(job["volume"]),
+                style=(job["rate"], job["pitch"]),
+                synthesise=lambda text, voice: self._say(text, voice, speech_path),
+            )
         finally:
             speech_path.unlink(missing_ok=True)
         frames = sound.announcement(speech, with_chime=job["chime"], with_closing=job["closing"])
         sound.write_atomic(out, frames)
+        return lacking
 
 
 def serve(requests: BinaryIO, replies: BinaryIO, synth: Synthesiser) -> None:
@@ -153,21 +171,43 @@ def serve(requests: BinaryIO, replies: BinaryIO, synth: Synthesiser) -> None:
         replies.flush()
 
     reply({"ready": True, "pid": os.getpid()})
-    for line in requests:
+    for line in _lines(requests, synth.assembler):
         message = json.loads(line)
         op = message.get("op")
         if op == "quit":
             return
+        if op == "pack":
+            synth.assembler.expect(message["pack"], float(message["volume"]))
+            continue
         if op != "job":
             continue
         if message.get("hang"):  # test hook: behave like a stuck eSpeak
             time.sleep(float(message["hang"]))
         try:
-            synth.run(message)
-            reply({"id": message["id"], "ok": True})
+            lacking = synth.run(message)
+            reply({"id": message["id"], "ok": True, "lacking": lacking})
         except Exception as exc:
             log.exception("synthesis failed for %r", message.get("text"))
             reply({"id": message["id"], "ok": False, "error": f"{type(exc).__name__}: {exc}"})
+
+
+def _lines(requests: BinaryIO, assembler: Assembler) -> Iterator[bytes]:
+    """The parent's lines. While none is waiting, the voice pack's clips are prepared one at a
+    time (each a few ms), so calls find them ready; a call waits at most for that one clip."""
+    fd = requests.fileno()
+    buffer = b""
+    while True:
+        while b"\n" not in buffer:
+            waiting = assembler.unprepared()
+            if waiting and not select.select([fd], [], [], 0)[0]:
+                assembler.prepare_next()
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return
+            buffer += chunk
+        line, buffer = buffer.split(b"\n", 1)
+        yield line
 
 
 def lower_priority(increment: int) -> None:

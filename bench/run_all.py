@@ -47,6 +47,9 @@ TARGETS = [
     Target("core", "call -> all screens p99, 1000 screens", ("results", 2, "all_screens_ms", "p99"), 100),
     Target("audio", "call -> WAV available p99, cold cache", ("cold", "p99_ms"), 150),
     Target("audio", "call -> WAV available p99, warm cache", ("warm", "p99_ms"), 10),
+    # Issue 18: a recorded voice pack, and the pack then the call in English by eSpeak NG.
+    Target("audio", "voice pack: call -> WAV p99, cold cache", ("pack", "cold", "p99_ms"), 150),
+    Target("audio", "voice pack + English: call -> WAV p99, cold cache", ("pack+en", "cold", "p99_ms"), 150),
     Target("counter", "key press -> ack p99", ("press_to_ack", "p99_ms"), 50),
     Target("counter", "key press -> screen event p99", ("press_to_screen_call", "p99_ms"), 50),
     Target("screen", "call_next -> number in a Chromium page's DOM p99", ("p99_ms",), 250),

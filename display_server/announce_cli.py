@@ -15,6 +15,8 @@ from typing import NoReturn
 
 import click
 
+from antrian_voice.call import SpokenCall
+from antrian_voice.languages import parts
 from antrian_voice.settings import Voice
 from antrian_voice.text import sentence
 
@@ -29,7 +31,7 @@ def _fail(message: str) -> NoReturn:
     raise click.exceptions.Exit(EXIT_USAGE)
 
 
-def _synthesise(voice: Voice, text: str, out: Path) -> bool:
+def _synthesise(voice: Voice, call: SpokenCall, out: Path) -> bool:
     from antrian_voice import Announcer
 
     # The hall may have switched voices off; asking for a file means the user wants one.
@@ -40,6 +42,7 @@ def _synthesise(voice: Voice, text: str, out: Path) -> bool:
             announcer = Announcer(voice, Path(tmp), nice=0)  # the user is waiting for this one
             await announcer.start()
             try:
+                text = announcer.sentence(call)  # also the other languages of `voice.languages`
                 announcer.announce(text)
                 path = await announcer.wav(announcer.key(text), timeout=30.0)
                 if path is None:
@@ -82,15 +85,17 @@ def announce(
     except ConfigError as exc:
         _fail(str(exc))
     try:
-        spoken = sentence(spoken_call(config, number, counter_id, recall=recall), config.voice)
+        call = spoken_call(config, number, counter_id, recall=recall)
+        spoken = sentence(call, config.voice)
     except UnknownCall as exc:
         ids = ", ".join(c.id for c in config.counters)
         _fail(f"{exc}" + (f" (counters: {ids})" if "counter" in str(exc) else ""))
-    if text_only:
-        click.echo(spoken)
+    if text_only:  # every language said, one line each (the first is the screens' sentence)
+        for part in parts(call, config.voice, spoken):
+            click.echo(part.text)
         return
     target = out or Path(re.sub(r"[^\w.-]", "_", number.strip()) + ".wav")
-    if not _synthesise(config.voice, spoken, target):
+    if not _synthesise(config.voice, call, target):
         click.echo("Error: speech synthesis failed (see the log above)", err=True)
         raise click.exceptions.Exit(1)
     click.echo(f"{target}: {spoken}")

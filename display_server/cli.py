@@ -10,7 +10,10 @@ from pathlib import Path
 
 import click
 
-from antrian_voice.cli import speaker
+from antrian_voice.call import SpokenCall
+from antrian_voice.cli import speaker, voice_pack_commands
+from antrian_voice.needs import pack_warnings
+from antrian_voice.settings import Voice
 from counter_client.cli import call
 from counter_client.cli import counter as counter_window
 
@@ -123,8 +126,21 @@ def check_config(path: Path) -> None:
         f"{path}: valid ({len(config.agencies)} agencies, {len(config.services)} services, "
         f"{len(config.counters)} counters, {len(config.screens)} screens)"
     )
-    for warning in weak_token_warnings(config):
+    for warning in weak_token_warnings(config) + pack_warnings(config.voice, _one_call_per_desk(config)):
         click.echo(f"{path}: warning: {warning}", err=True)
+
+
+def _one_call_per_desk(config: Config) -> list[SpokenCall]:
+    """A call of each service at each counter serving it: every name the voice may say."""
+    from .announce import upcoming_calls
+    from .contract import format_number
+
+    return list(upcoming_calls(config, {s.id: format_number(s.prefix, 123) for s in config.services}, 1))
+
+
+def _hall_voice(path: Path | None) -> tuple[Voice, list[SpokenCall]]:
+    config = load_or_exit(path)
+    return config.voice, _one_call_per_desk(config)
 
 
 def _is_loopback(host: str) -> bool:
@@ -154,6 +170,7 @@ def _print_urls(config: Config, host: str, port: int, config_path: Path | None) 
 # at start-up, never a command that silently goes missing.
 main.add_command(announce)
 main.add_command(speaker)
+main.add_command(voice_pack_commands(_hall_voice))
 main.add_command(counter_window)
 main.add_command(staff)
 main.add_command(report)

@@ -71,16 +71,17 @@ def load_config(path: Path) -> Config:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(str(path), [f"cannot read file: {exc.strerror or exc}"]) from exc
-    return parse_config(text, source=str(path))
+    return parse_config(text, source=str(path), config_dir=path.resolve().parent)
 
 
-def parse_config(text: str, source: str = "<config>") -> Config:
+def parse_config(text: str, source: str = "<config>", config_dir: Path | None = None) -> Config:
+    """CONFIG_DIR: where relative paths of the file are resolved (the voice pack); default the working folder."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, [f"not valid TOML: {exc}"]) from exc
     try:
-        return Config.model_validate(data)
+        return Config.model_validate(data, context={"config_dir": config_dir or Path.cwd()})
     except ValidationError as exc:
         raise ConfigError(source, _describe(exc)) from exc
 

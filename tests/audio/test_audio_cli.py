@@ -66,3 +66,14 @@ def test_antrian_has_both_voice_commands() -> None:
 
     assert main.commands["announce"] is announce
     assert main.commands["speaker"] is speaker
+
+
+def test_text_prints_every_language_said(tmp_path: Path) -> None:
+    config = tmp_path / "hall.toml"
+    config.write_text(demo_config_text().replace("[voice]\n", '[voice]\nlanguages = ["id", "en"]\n', 1))
+    result = CliRunner().invoke(announce, ["A-123", "loket-3", "--config", str(config), "--text"])
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "Nomor antrean a seratus dua puluh tiga, silakan menuju loket tiga.\n"
+        "Queue number ay one hundred twenty-three, please proceed to counter three.\n"
+    )
