@@ -33,7 +33,10 @@ CONNECTION_ERRORS = (OSError, asyncio.TimeoutError, websockets.WebSocketExceptio
 
 
 def counter_url(server: str) -> str:
-    """`http://host:8000`, `host:8000` or `ws://host:8000/ws/counter` -> the WebSocket URL."""
+    """`http://host:8000`, `host:8000` or `ws://host:8000/ws/counter` -> the WebSocket URL.
+
+    A path is the hall's base and is kept: `http://host:8000/h/mpp-kota` (a hall of a
+    deployment of many) -> `ws://host:8000/h/mpp-kota/ws/counter`."""
     if "://" not in server:
         server = f"http://{server}"
     parts = urlsplit(server)

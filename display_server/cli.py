@@ -27,6 +27,7 @@ from .config import (
     uses_demo_tokens,
     weak_token_warnings,
 )
+from .config.folder import HallFile, load_config_folder
 from .ops import backup, data_dir_option, database_option
 from .report_cli import report
 from .staff_cli import staff
@@ -59,36 +60,52 @@ def load_or_exit(path: Path | None) -> Config:
     help="Config file (default: the bundled demo).",
 )
 @click.option(
+    "--config-dir",
+    "config_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="A folder of halls: each DIR/*.toml is one hall, served at /h/<file name>/.",
+)
+@click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for the whole LAN)."
 )
 @click.option("--port", default=8000, show_default=True, type=int)
 @data_dir_option
 @database_option
-def serve(config_path: Path | None, host: str, port: int, data_dir: Path, database: str | None) -> None:
-    """Run the server."""
+def serve(
+    config_path: Path | None, config_dir: Path | None, host: str, port: int, data_dir: Path, database: str | None
+) -> None:
+    """Run the server: one hall (--config), or a folder of halls (--config-dir)."""
     import uvicorn
 
     from .app import access_log, create_app
+    from .app.deployment import create_deployment_app, deployment_limits, hall_mount_path
     from .app.http_protocol import ConnectionLimits, guarded_protocol
     from .app.ws_protocol import FramingWebSocketProtocol
 
+    if config_path is not None and config_dir is not None:
+        click.echo("--config and --config-dir exclude each other: give one hall's file or a folder of halls", err=True)
+        sys.exit(2)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     access_log.install()  # no tokens in the log (docs/protocol.md)
-    config = load_or_exit(config_path)
     # Owner-only for everything the server writes: the database holds every ticket's token.
     os.umask(0o077)
-    for warning in weak_token_warnings(config):
-        click.secho(f"WARNING: {warning}", fg="yellow", err=True)
-    if uses_demo_tokens(config) and not _is_loopback(host):
-        click.secho(
-            "WARNING: this config uses demo tokens (demo-…) and the server is reachable from the network.\n"
-            "Anyone on the LAN can act as a counter or admin. Set your own tokens before going live.",
-            fg="red",
-            bold=True,
-            err=True,
-        )
-    app = create_app(config, data_dir, config_path=config_path, database=database)
-    _print_urls(config, host, port, config_path)
+    if config_dir is not None:
+        halls = load_folder_or_exit(config_dir)  # every hall valid, or none served
+        configs = [hall.config for hall in halls]
+        for hall in halls:
+            _warn_about_tokens(hall.config, host, hall.path)
+        app = create_deployment_app(halls, data_dir, database=database)
+        limits = deployment_limits(configs)
+        for hall in halls:
+            _print_urls(hall.config, host, port, hall.path, hall_mount_path(hall.id))
+    else:
+        config = load_or_exit(config_path)
+        configs = [config]
+        _warn_about_tokens(config, host, None)
+        app = create_app(config, data_dir, config_path=config_path, database=database)
+        limits = ConnectionLimits.of(config.security)
+        _print_urls(config, host, port, config_path)
+    trusted_proxies = sorted({proxy for c in configs for proxy in c.security.trusted_proxies})
     uvicorn.run(
         # websockets' sans-I/O core: a third less CPU per message than the legacy protocol,
         # which decides call -> screen latency at 1000 TVs (docs/performance.md); ours lets
@@ -97,11 +114,11 @@ def serve(config_path: Path | None, host: str, port: int, data_dir: Path, databa
         host=host,
         port=port,
         ws=FramingWebSocketProtocol,
-        http=guarded_protocol(ConnectionLimits.of(config.security)),
+        http=guarded_protocol(limits),
         # X-Forwarded-For is believed only from the hall's own proxies (none by default):
         # anyone else could forge an address to dodge the rate limit or fake the logs.
-        proxy_headers=bool(config.security.trusted_proxies),
-        forwarded_allow_ips=list(config.security.trusted_proxies),
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=trusted_proxies,
         ws_max_size=MAX_WEBSOCKET_FRAME,
         log_level="info",
         timeout_keep_alive=5,
@@ -152,9 +169,33 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _print_urls(config: Config, host: str, port: int, config_path: Path | None) -> None:
+def load_folder_or_exit(folder: Path) -> list[HallFile]:
+    try:
+        return load_config_folder(folder)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        sys.exit(2)
+
+
+def _warn_about_tokens(config: Config, host: str, source: Path | None) -> None:
+    """SOURCE: the hall's file, named when a deployment has many."""
+    named = f"{source}: " if source is not None else ""
+    for warning in weak_token_warnings(config):
+        click.secho(f"WARNING: {named}{warning}", fg="yellow", err=True)
+    if uses_demo_tokens(config) and not _is_loopback(host):
+        click.secho(
+            f"WARNING: {named}this config uses demo tokens (demo-…) and the server is reachable from the network.\n"
+            "Anyone on the LAN can act as a counter or admin. Set your own tokens before going live.",
+            fg="red",
+            bold=True,
+            err=True,
+        )
+
+
+def _print_urls(config: Config, host: str, port: int, config_path: Path | None, hall_base: str = "") -> None:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    base = f"http://{shown}:{port}"
+    base = f"http://{shown}:{port}{hall_base}"
     click.echo(f"Antrian for {config.site.name} ({config_path or 'demo config'})")
     click.echo(f"  Kiosk:    {base}/kiosk")
     for screen in config.screens:

@@ -4,6 +4,9 @@
 
 Each door lives in its own module with its own `routes` list, and reaches the hall only
 through `context(request)`: its commands (`hall`) and its read side (`reader`).
+
+A deployment of many halls (`app/deployment.py`) mounts one such app per hall at
+`/h/{hall}`; every address a door writes is relative to that base (`app/base.py`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from ..hall import Clock, Hall, utc_now
 from ..hub import Hub
 from ..print_desk import PrintDesk
 from ..reader import Reader
-from ..store import store_for
+from ..store import Store, store_for
 from . import (
     api,
     auth,
@@ -74,14 +77,21 @@ def create_app(
     clock: Clock = utc_now,
     announcer_factory: AnnouncerFactory = default_announcer,
     database: str | None = None,
+    hall_id: str | None = None,
 ) -> Starlette:
-    """The hall's app. DATABASE: a postgresql:// URL, or None for SQLite in DATA_DIR."""
+    """The hall's app. DATABASE: a postgresql:// URL, or None for SQLite in DATA_DIR.
+
+    HALL_ID: this hall's id in a deployment of many (`app/deployment.py` mounts the app at
+    `/h/{hall_id}`): its SQLite file and voice cache live in DATA_DIR/HALL_ID, its PostgreSQL
+    tables in the schema `hall_{hall_id}`. None: the one hall of the deployment, as always.
+    """
+    hall_dir = data_dir if hall_id is None else data_dir / hall_id
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = store_for(database, data_dir)
+        store = _hall_store(database, hall_dir, hall_id)
         await store.open()
-        announcer = announcer_factory(config, data_dir)
+        announcer = announcer_factory(config, hall_dir)
         hub = Hub()
         hall = Hall(config, store, hub, announcer, clock)
         await hall.start()
@@ -126,14 +136,26 @@ def create_app(
         *survey.routes,  # before reports: /api/reports/ikm is the survey's
         *booking.routes,
         *reports.routes,
-        Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
+    if hall_id is None:  # a deployment of many halls serves /static once, for all
+        routes.append(Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"))
     return Starlette(
         routes=routes,
         lifespan=lifespan,
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={Exception: _internal_error},
     )
+
+
+def hall_schema(hall_id: str) -> str:
+    """A hall's PostgreSQL schema in a deployment of many halls."""
+    return f"hall_{hall_id.replace('-', '_')}"
+
+
+def _hall_store(database: str | None, hall_dir: Path, hall_id: str | None) -> Store:
+    if hall_id is None:
+        return store_for(database, hall_dir)
+    return store_for(database, hall_dir, schema=hall_schema(hall_id))
 
 
 BOOKING_EXPIRY_SECONDS = 60

@@ -14,7 +14,8 @@ from urllib.parse import unquote
 
 MASK = "***"
 SECRET_QUERY_NAMES = frozenset({"token", "key"})
-_SECRET_SEGMENT = re.compile(r"^(/t/|/ws/ticket/)[^/?#]+")
+# A hall of a deployment of many prefixes its addresses with its base, /h/{hall}.
+_SECRET_SEGMENT = re.compile(r"^((?:/h/[^/?#]+)?(?:/t/|/ws/ticket/))[^/?#]+")
 _LOGGERS = ("uvicorn.access", "uvicorn.error")
 
 

@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..command_error import CommandError
+from .base import cookie_path, hall_path
 from .context import context
 from .errors import error_response
 from .requests import AdminLogin, read_form
@@ -65,17 +66,19 @@ def require_admin(request: Request) -> Response | None:
 
 
 def session_redirect(request: Request, to: str, who: Principal) -> Response:
-    """Send WHO to the page TO with a fresh session cookie (and no token in the address)."""
+    """Send WHO to the hall-relative page TO with a fresh session cookie (and no token in the address)."""
     ctx = context(request)
     admin_token = ctx.config.security.admin_token if who.staff_id is None else None
     seconds = ctx.config.attendance.session_hours * 3600
-    redirect = RedirectResponse(to, status_code=303)
+    redirect = RedirectResponse(hall_path(request, to), status_code=303)
     redirect.set_cookie(
         ADMIN_COOKIE,
         ctx.page_sessions.open(who, admin_token=admin_token, seconds=seconds),
         httponly=True,
         samesite="strict",
-        path="/",  # the admin area and the report API (`/api/reports`) both read it
+        # The admin area and the report API (`/api/reports`) both read it; the hall's own
+        # path, so two halls' sign-ins in one deployment never collide.
+        path=cookie_path(request),
         secure=request.url.scheme == "https",  # https here means a trusted proxy said so
         max_age=int(seconds),
     )
@@ -84,7 +87,7 @@ def session_redirect(request: Request, to: str, who: Principal) -> Response:
 
 def end_session(request: Request, response: Response) -> Response:
     context(request).page_sessions.close(request.cookies.get(ADMIN_COOKIE))
-    response.delete_cookie(ADMIN_COOKIE, path="/")
+    response.delete_cookie(ADMIN_COOKIE, path=cookie_path(request))
     return response
 
 

@@ -26,6 +26,7 @@ from ..command_error import CommandError
 from ..engine.booking import Booking
 from .api import check_issue_rate, client_address
 from .auth import page_gate
+from .base import absolute_url, hall_path
 from .context import context
 from .errors import error_response
 from .requests import BookingRequest, SessionCancel, read_form, read_model
@@ -40,7 +41,7 @@ def holder_of(request: Request) -> str:
 
 
 def holder_url(request: Request, booking: Booking) -> str:
-    return f"{str(request.base_url).rstrip('/')}/b/{booking.token}"
+    return absolute_url(request, f"/b/{booking.token}")
 
 
 async def booking_page(request: Request) -> Response:
@@ -109,7 +110,7 @@ async def holder_page(request: Request) -> Response:
         return not_found_page(request, "Booking tidak ditemukan", "Tautan booking ini tidak dikenal.")
     view = await ctx.reader.booking_view(booking)
     if view["ticket_url"]:
-        return RedirectResponse(view["ticket_url"], status_code=303)
+        return RedirectResponse(hall_path(request, view["ticket_url"]), status_code=303)
     page = {"site": ctx.config.site, "booking": view, "token": booking.token}
     response = templates.TemplateResponse(request, "booking_status.html", page)
     response.headers["Cache-Control"] = "no-store"
@@ -176,7 +177,7 @@ async def cancel_session(request: Request) -> Response:
         return error_response("other_agency", f"{gate.name} may not act on agency {service.agency!r}")
     day, start = date.fromisoformat(form.date), time.fromisoformat(form.session)
     await ctx.hall.cancel_session(service.id, day, start, form.reason)
-    return RedirectResponse(f"/admin/bookings?date={day.isoformat()}", status_code=303)
+    return RedirectResponse(hall_path(request, f"/admin/bookings?date={day.isoformat()}"), status_code=303)
 
 
 routes = [

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from ..config import Config, Screen
 from .api import admin_status
 from .auth import admin_page_gate, end_session, is_admin
+from .base import hall_path
 from .context import context
 from .errors import error_response
 from .headers import page_headers
@@ -99,7 +100,7 @@ def media_playlist(request: Request, screen: Screen) -> list[dict]:
             continue
         kind = "video" if suffix in VIDEO_TYPES else "image" if suffix in IMAGE_TYPES else None
         if kind:
-            items.append({"kind": kind, "url": f"/media/{screen.id}/{quote(path.name)}"})
+            items.append({"kind": kind, "url": hall_path(request, f"/media/{screen.id}/{quote(path.name)}")})
     return items[:MEDIA_LIMIT]
 
 
@@ -135,7 +136,7 @@ def logo_url(request: Request, config: Config, screen: Screen) -> str | None:
         return None
     if value.startswith("/static/"):
         return value
-    return f"/logo/{screen.id}"
+    return hall_path(request, f"/logo/{screen.id}")
 
 
 async def logo_file(request: Request) -> Response:
@@ -209,7 +210,7 @@ async def admin_screens_live(request: Request) -> Response:
 
 
 async def admin_logout(request: Request) -> Response:
-    return end_session(request, RedirectResponse("/admin/hall", status_code=303))
+    return end_session(request, RedirectResponse(hall_path(request, "/admin/hall"), status_code=303))
 
 
 routes = [

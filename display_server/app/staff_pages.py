@@ -17,6 +17,7 @@ from ..command_error import CommandError
 from ..config.model import StaffMember
 from ..contract import error_text
 from .auth import page_gate, require_admin
+from .base import hall_path
 from .context import context
 from .errors import error_response
 from .requests import OwnPinChange, PinReset, read_form, read_model
@@ -64,7 +65,7 @@ async def staff_page_act(request: Request) -> Response:
         return await staff_page(request, problem=error_text("other_agency"))
     if request.path_params["act"] == "unlock":
         await ctx.hall.unlock_staff(member.id)
-        return RedirectResponse("/admin/staff", status_code=303)
+        return RedirectResponse(hall_path(request, "/admin/staff"), status_code=303)
     form = await read_form(request, PinReset)
     if isinstance(form, Response):
         return await staff_page(request, problem=error_text("weak_pin"))

@@ -25,6 +25,7 @@ from ..reports.survey_sheets import survey_sheets
 from ..survey_answer import SurveyAnswer
 from .api import client_address
 from .auth import page_gate, principal
+from .base import hall_path
 from .connection import accept_from_allowed_origin, refuse, run_connection
 from .context import context
 from .errors import error_response
@@ -180,7 +181,7 @@ async def publish_suggestion(request: Request) -> Response:
     if not await ctx.hall.publish_suggestion(response_id, form.published == "1"):
         return error_response("not_found", "no such suggestion")
     back = form.back if form.back.startswith("/admin/survey") else "/admin/survey"
-    return RedirectResponse(back, status_code=303)
+    return RedirectResponse(hall_path(request, back), status_code=303)
 
 
 async def public_results(request: Request) -> Response:

@@ -3,6 +3,10 @@
 Pages carry no inline script (the Content-Security-Policy forbids it): data a page needs at
 first paint goes in a `<script type="application/json">` block written with the `script_json`
 filter, and the page's own script reads it with `Antrian.pageData(id)`.
+
+Every template gets `base`, the hall's base (app/base.py): links and form actions are
+`{{ base }}/...`, and each page's `<meta name="antrian-base">` gives it to the scripts
+(`Antrian.url`, `Antrian.socketUrl`). Static files stay at `/static/...`.
 """
 
 import json
@@ -12,8 +16,10 @@ from pathlib import Path
 from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
+from .base import template_base
+
 SCREENS_DIR = Path(str(files("display_server.screens")))
-templates = Jinja2Templates(directory=str(SCREENS_DIR / "templates"))
+templates = Jinja2Templates(directory=str(SCREENS_DIR / "templates"), context_processors=[template_base])
 STATIC_DIR = SCREENS_DIR / "static"
 
 # `<` `>` `&` as \u escapes: no `</script>` or `<!--` can end or confuse the element.

@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket
 
 from ..contract import Close, error_message
 from ..printing import format_local_datetime
+from .base import absolute_url
 from .connection import accept_from_allowed_origin, refuse, run_connection
 from .context import context
 from .headers import page_headers
@@ -25,8 +26,8 @@ from .templating import templates
 
 
 def status_url(request: Request, token: str) -> str:
-    """Absolute, from the host the kiosk used: the phone reaches the server the same way."""
-    return f"{str(request.base_url).rstrip('/')}/t/{token}"
+    """Absolute, under the hall's base, from the host the kiosk used: the phone reaches the server the same way."""
+    return absolute_url(request, f"/t/{token}")
 
 
 async def ticket_page(request: Request) -> Response:

@@ -154,7 +154,7 @@
       clear(list);
       list.appendChild(el("p", "muted", "Memuat sesi\u2026"));
       show("session");
-      var url = "/api/booking/slots?service=" + encodeURIComponent(chosen.service.id) + "&date=" + encodeURIComponent(day);
+      var url = Antrian.url("/api/booking/slots?service=" + encodeURIComponent(chosen.service.id) + "&date=" + encodeURIComponent(day));
       request("GET", url, null, function (status, data) {
         if (chosen.date !== day) { return; }  // the visitor went back and chose again
         clear(list);
@@ -217,7 +217,7 @@
       busy = true;
       $("book").disabled = true;
       setText("book", "Memesan\u2026");
-      request("POST", "/api/bookings", body, function (status, data) {
+      request("POST", Antrian.url("/api/bookings"), body, function (status, data) {
         busy = false;
         $("book").disabled = false;
         setText("book", "Pesan");
@@ -232,7 +232,7 @@
     function showBooking(view) {
       setText("done-code", spacedCode(view.code));
       $("done-code").setAttribute("aria-label", view.code.split("").join(" "));
-      $("done-qr").src = "/b/" + encodeURIComponent(view.token) + "/qr.svg";
+      $("done-qr").src = Antrian.url("/b/" + encodeURIComponent(view.token) + "/qr.svg");
       setText("done-service", view.service.name + " \u00b7 " + view.agency);
       setText("done-when", whenText(view));
       setText("done-window", checkInText(view));
@@ -260,12 +260,12 @@
 
   function holderPage() {
     var token = app.getAttribute("data-token");
-    var apiUrl = "/api/bookings/" + encodeURIComponent(token);
+    var apiUrl = Antrian.url("/api/bookings/" + encodeURIComponent(token));
     var shown = null;
 
     function render(view) {
       shown = view;
-      if (view.ticket_url) { window.location.href = view.ticket_url; return; }
+      if (view.ticket_url) { window.location.href = Antrian.url(view.ticket_url); return; }
       setText("when", whenText(view));
       var status = statusText(view);
       setText("status", status);

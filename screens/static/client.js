@@ -39,6 +39,33 @@
 
   function takesNewTicket(action) { return contains(CONTRACT.callActions, action); }
 
+  // --- the hall's base -------------------------------------------------------------------
+
+  // Every address of a hall (pages, APIs, sockets, call audio) is relative to its base: ""
+  // for a single hall, "/h/<hall>" in a deployment of many. The server writes it into each
+  // page's <meta name="antrian-base">; static files stay at /static/ and take no base.
+  var BASE = (function () {
+    var meta = document.querySelector ? document.querySelector('meta[name="antrian-base"]') : null;
+    return meta ? (meta.getAttribute("content") || "").replace(/\/+$/, "") : "";
+  })();
+
+  // A hall-relative PATH ("/api/...") as this page's address; anything else (an absolute
+  // URL, a data: URL, /static/) as is.
+  function url(path) {
+    if (typeof path !== "string" || path.charAt(0) !== "/" || path.charAt(1) === "/") { return path; }
+    if (path.indexOf("/static/") === 0) { return path; }
+    return BASE + path;
+  }
+
+  // A localStorage key of this hall: two halls on one server (one browser origin) never share
+  // a counter's token, outbox or a screen's played calls. A single hall keeps the bare key.
+  function storageKey(key) { return BASE ? key + "@" + BASE : key; }
+
+  // The WebSocket URL for a hall-relative PATH ("/ws/counter"), on this page's host.
+  function socketUrl(path) {
+    return (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + url(path);
+  }
+
   // The estimated wait as the kiosk and the visitor's phone show it.
   function waitText(minutes, ahead) {
     if (!ahead) { return "Segera"; }
@@ -153,7 +180,7 @@
 
   var DEFAULT_CLOSE_POLICY = { too_slow: "now", not_found: "slow" };
 
-  /* A WebSocket to `path` on this host that keeps itself alive:
+  /* A WebSocket to the hall-relative `path` (resolved with socketUrl) that keeps itself alive:
    *
    *   var link = Antrian.connect("/ws/screen/tv1", {
    *     onOpen: function (link) {},            // e.g. send hello or a status
@@ -212,17 +239,13 @@
       }
     };
 
-    function url() {
-      return (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + path;
-    }
-
     function open() {
       clearTimeout(retryTimer);
       forget();
       if (stopped) { return; }
       var socket;
       lastHeard = Date.now();
-      try { socket = new WebSocket(url()); } catch (e) { ended(null, null); return; }
+      try { socket = new WebSocket(socketUrl(path)); } catch (e) { ended(null, null); return; }
       link.socket = socket;
       socket.onopen = function () {
         if (socket !== link.socket) { return; }
@@ -333,6 +356,10 @@
 
   window.Antrian = {
     contract: CONTRACT,
+    base: BASE,
+    url: url,
+    socketUrl: socketUrl,
+    storageKey: storageKey,
     pageData: pageData,
     errorText: errorText,
     isFatal: isFatal,

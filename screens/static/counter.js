@@ -15,8 +15,8 @@
 
   var Antrian = window.Antrian;
   var COUNTER = document.body.getAttribute("data-counter");
-  var TOKEN_KEY = "antrian.counter." + COUNTER + ".token";
-  var OUTBOX_KEY = "antrian.counter." + COUNTER + ".outbox";
+  var TOKEN_KEY = Antrian.storageKey("antrian.counter." + COUNTER + ".token");
+  var OUTBOX_KEY = Antrian.storageKey("antrian.counter." + COUNTER + ".outbox");
   var GUARD_MS = 800;
   // keyCode works on every browser; KP_Enter is 13 like Enter.
   var KEYS = {

@@ -12,7 +12,7 @@
   var root = document.getElementById("hall");
   if (!root) { return; }
 
-  var SOUND_KEY = "antrian.hall.sound";
+  var SOUND_KEY = Antrian.storageKey("antrian.hall.sound");
   var OLDEST_SHOWN = 5;
   var NO_OFFICER = "Belum ada petugas";
   var snapshot = Antrian.pageData("hall-snapshot");
@@ -273,8 +273,7 @@
     root.setAttribute("data-connected", problem === null ? "1" : "0");
   }
 
-  var path = "/admin/ws/hall" + (agencyAsked ? "?agency=" + encodeURIComponent(agencyAsked) : "");
-  var link = Antrian.connect(path, {
+  var link = Antrian.connect("/admin/ws/hall" + (agencyAsked ? "?agency=" + encodeURIComponent(agencyAsked) : ""), {
     onMessage: function (message) {
       if (message.type === "snapshot") {
         clock.setZone(message.site ? message.site.timezone : null);

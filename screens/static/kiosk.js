@@ -167,7 +167,7 @@
   }
 
   function send(body, attempt) {
-    request("POST", "/api/kiosk/" + encodeURIComponent(kioskId) + "/tickets", body, function (status, data) {
+    request("POST", Antrian.url("/api/kiosk/" + encodeURIComponent(kioskId) + "/tickets"), body, function (status, data) {
       // A lost answer is retried with the same request_id: the server returns the same ticket.
       if (status === 0 && attempt < 2) { setTimeout(function () { send(body, attempt + 1); }, 1000); return; }
       busy = false;
@@ -189,7 +189,7 @@
     $("t-ahead").innerHTML = String(t.ahead);
     setText("t-wait", t.wait_minutes === null ? "-" : Antrian.waitText(t.wait_minutes, t.ahead));
     setText("t-counters", t.counters.length ? "Dilayani di: " + t.counters.join(", ") : "");
-    $("t-qr").src = data.qr_url;
+    $("t-qr").src = Antrian.url(data.qr_url);
     setText("t-print-note", data.printed ? "Ambil struk Anda di bawah." : "Struk sedang dicetak.");
     if (!data.printed) { printSlip(data.slip_url, label); }
     show("ticket");
@@ -198,7 +198,7 @@
 
   function printSlip(url, label) {
     var frame = $("print-frame");
-    frame.src = url + "?print=1" + (label ? "&label=" + encodeURIComponent(label) : "");
+    frame.src = Antrian.url(url) + "?print=1" + (label ? "&label=" + encodeURIComponent(label) : "");
   }
 
   function setText(id, text) { var node = $(id); clear(node); node.appendChild(document.createTextNode(text)); }
@@ -222,7 +222,7 @@
     busy = true;
     setText("busy-text", "Check-in\u2026");
     showOverlay("busy");
-    request("POST", "/api/kiosk/" + encodeURIComponent(kioskId) + "/check-in", { code: code }, function (status, data) {
+    request("POST", Antrian.url("/api/kiosk/" + encodeURIComponent(kioskId) + "/check-in"), { code: code }, function (status, data) {
       busy = false;
       hideOverlay("busy");
       $("checkin-code").value = "";
@@ -245,7 +245,7 @@
   }
 
   function refreshBooking() {
-    request("GET", "/api/booking/services", null, function (status, data) {
+    request("GET", Antrian.url("/api/booking/services"), null, function (status, data) {
       if (status !== 200 || !data) { return; }
       bookingOn = data.agencies.length > 0;
       showCheckInEntry();
@@ -267,7 +267,7 @@
   // --- state refresh ---------------------------------------------------------------------
 
   function refresh() {
-    request("GET", "/api/kiosk/" + encodeURIComponent(kioskId), null, function (status, data) {
+    request("GET", Antrian.url("/api/kiosk/" + encodeURIComponent(kioskId)), null, function (status, data) {
       if (status !== 200 || !data) { setText("net", "Koneksi terputus, mencoba lagi\u2026"); $("net").className = "net bad"; return; }
       setText("net", "");
       $("net").className = "net";

@@ -152,7 +152,7 @@
     setText($("screen-title"), state.screen.title || "");
     fit($("site-name"), 2.6 * rem, 1.6 * rem);  // long hall names shrink before they are cut
     var logo = $("logo");
-    var url = state.screen.logo ? (state.screen.logo.indexOf("/static/") === 0 ? state.screen.logo : "/logo/" + BOOT.screen_id) : BOOT.logo_url;
+    var url = state.screen.logo ? (state.screen.logo.indexOf("/static/") === 0 ? state.screen.logo : Antrian.url("/logo/" + BOOT.screen_id)) : BOOT.logo_url;
     if (url) {
       if (logo.getAttribute("src") !== url) { logo.src = url; }
       logo.style.display = "";
@@ -399,7 +399,7 @@
   // --- announcements ------------------------------------------------------------------
 
   var played = {
-    key: "antrian.played." + BOOT.screen_id,
+    key: Antrian.storageKey("antrian.played." + BOOT.screen_id),
     ids: null,
     load: function () {
       if (this.ids) { return; }
@@ -537,7 +537,7 @@
       clearTimeout(this.stallTimer);
       this.stallTimer = setTimeout(function () { if (current()) { self.finish(item, "audio-stalled"); } }, AUDIO_STALL_MS);
       media.duck(true);
-      el.src = item.call.audio + (item.tries ? (item.call.audio.indexOf("?") < 0 ? "?" : "&") + "retry=" + item.tries : "");
+      el.src = Antrian.url(item.call.audio) + (item.tries ? (item.call.audio.indexOf("?") < 0 ? "?" : "&") + "retry=" + item.tries : "");
       var result;
       try { result = el.play(); } catch (e) { result = null; }
       if (result && typeof result.then === "function") {

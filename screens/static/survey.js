@@ -9,7 +9,7 @@
 
   var Antrian = window.Antrian;
   var COUNTER = document.body.getAttribute("data-counter");
-  var TOKEN_KEY = "antrian.counter." + COUNTER + ".token";
+  var TOKEN_KEY = Antrian.storageKey("antrian.counter." + COUNTER + ".token");
   var THANKS_MS = 6000;
   var VIEWS = ["token-form", "idle", "offer", "thanks"];
 

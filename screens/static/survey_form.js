@@ -158,7 +158,7 @@
 
   // POST /api/survey; `bearer` is the counter's token on a tablet, null on the phone.
   function send(payload, bearer, done) {
-    Antrian.requestJson("POST", "/api/survey", payload, function (status, reply) {
+    Antrian.requestJson("POST", Antrian.url("/api/survey"), payload, function (status, reply) {
       var error = reply && reply.error ? reply.error : null;
       if (status === 201 || (error && error.code === "already_answered")) {
         done({ answered: true });

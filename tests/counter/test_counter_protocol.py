@@ -199,3 +199,11 @@ def test_server_addresses_become_the_counter_socket_url():
     assert counter_url("https://antrian.lan/") == "wss://antrian.lan/ws/counter"
     assert counter_url("10.0.0.2:8000") == "ws://10.0.0.2:8000/ws/counter"
     assert counter_url("ws://h:1/ws/counter") == "ws://h:1/ws/counter"
+
+
+def test_a_hall_of_a_deployment_keeps_its_base_in_the_counter_socket_url():
+    assert counter_url("http://10.0.0.2:8000/h/mpp-kota") == "ws://10.0.0.2:8000/h/mpp-kota/ws/counter"
+    assert counter_url("https://antrian.lan/h/mpp-kota/") == "wss://antrian.lan/h/mpp-kota/ws/counter"
+    assert counter_url("10.0.0.2:8000/h/mpp-kota") == "ws://10.0.0.2:8000/h/mpp-kota/ws/counter"
+    assert counter_url("ws://h:1/h/mpp-kota/ws/counter") == "ws://h:1/h/mpp-kota/ws/counter"
+    assert counter_url("http://h:1/h/mpp-kota/?x=1#top") == "ws://h:1/h/mpp-kota/ws/counter"

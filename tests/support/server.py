@@ -25,13 +25,15 @@ def free_port() -> int:
 class ServerProcess:
     def __init__(
         self,
-        config_path: Path,
+        config_path: Path | None,
         data_dir: Path,
         port: int | None = None,
         log_path: Path | None = None,
         cwd: Path | None = None,
         database: str | None = None,
+        config_dir: Path | None = None,
     ):
+        self.config_dir = config_dir  # a folder of halls (serve --config-dir) instead of CONFIG_PATH
         self.database = database  # a postgresql:// URL; None: SQLite in DATA_DIR
         self.cwd = cwd  # the folder the server is started from (default: the test run's)
         self.config_path = config_path
@@ -56,8 +58,8 @@ class ServerProcess:
                 "-m",
                 "display_server",
                 "serve",
-                "--config",
-                str(self.config_path),
+                *(["--config", str(self.config_path)] if self.config_path else []),
+                *(["--config-dir", str(self.config_dir)] if self.config_dir else []),
                 "--port",
                 str(self.port),
                 "--data",
