@@ -73,6 +73,10 @@ database_option = click.option(
     help="A postgresql:// URL (also $ANTRIAN_DATABASE); default: SQLite in the data folder.",
 )
 
+# One hall of a deployment of many (`serve --config-dir`): its data is DATA/HALL, or the
+# PostgreSQL schema hall_HALL.
+hall_option = click.option("--hall", help="One hall of a deployment of many: its id (its file's name).")
+
 
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))

@@ -24,9 +24,9 @@ import click
 from .command_error import CommandError
 from .config import Config
 from .contract import error_text
-from .ops import data_dir_option, database_option
+from .ops import data_dir_option, database_option, hall_option
 from .staff import Credentials
-from .store import store_for
+from .store import hall_store
 
 T = TypeVar("T")
 
@@ -44,10 +44,12 @@ def _config(path: Path | None) -> Config:
     return load_or_exit(path)
 
 
-def _with_credentials(data_dir: Path, database: str | None, work: Callable[[Credentials], Awaitable[T]]) -> T:
+def _with_credentials(
+    data_dir: Path, database: str | None, hall: str | None, work: Callable[[Credentials], Awaitable[T]]
+) -> T:
     async def run() -> T:
         os.umask(0o077)
-        store = store_for(database, data_dir)
+        store = hall_store(database, data_dir, hall)
         await store.open()
         try:
             return await work(Credentials(store, lambda: datetime.now(UTC)))
@@ -74,14 +76,15 @@ def staff() -> None:
 @config_option
 @data_dir_option
 @database_option
-def list_staff(config_path: Path | None, data_dir: Path, database: str | None) -> None:
+@hall_option
+def list_staff(config_path: Path | None, data_dir: Path, database: str | None, hall: str | None) -> None:
     """The roster, and whose PIN is set or locked."""
     config = _config(config_path)
 
     async def secrets(credentials: Credentials):
         return {s.staff_id: s for s in await credentials.store.staff_secrets()}
 
-    stored = _with_credentials(data_dir, database, secrets)
+    stored = _with_credentials(data_dir, database, hall, secrets)
     now = datetime.now(UTC)
     for member in config.staff:
         secret = stored.get(member.id)
@@ -97,7 +100,8 @@ def list_staff(config_path: Path | None, data_dir: Path, database: str | None) -
 @config_option
 @data_dir_option
 @database_option
-def set_pin(staff_id: str, config_path: Path | None, data_dir: Path, database: str | None) -> None:
+@hall_option
+def set_pin(staff_id: str, config_path: Path | None, data_dir: Path, database: str | None, hall: str | None) -> None:
     """Set or reset STAFF_ID's PIN (officers: 4-12 digits) or password (8+ characters).
 
     Asked twice, hidden; or given as one line on stdin. Never as an argument: it would
@@ -109,7 +113,7 @@ def set_pin(staff_id: str, config_path: Path | None, data_dir: Path, database: s
     else:
         secret = sys.stdin.readline().rstrip("\r\n")
     try:
-        _with_credentials(data_dir, database, lambda credentials: credentials.set_secret(member, secret))
+        _with_credentials(data_dir, database, hall, lambda credentials: credentials.set_secret(member, secret))
     except CommandError as exc:
         raise click.ClickException(f"{error_text(exc.code)} ({exc.message})") from exc
     click.echo(f"PIN set for {member.id} ({member.name})")
@@ -120,10 +124,11 @@ def set_pin(staff_id: str, config_path: Path | None, data_dir: Path, database: s
 @config_option
 @data_dir_option
 @database_option
-def unlock(staff_id: str, config_path: Path | None, data_dir: Path, database: str | None) -> None:
+@hall_option
+def unlock(staff_id: str, config_path: Path | None, data_dir: Path, database: str | None, hall: str | None) -> None:
     """Lift STAFF_ID's lock after too many wrong PINs."""
     member = _member(_config(config_path), staff_id)
-    if not _with_credentials(data_dir, database, lambda credentials: credentials.unlock(member.id)):
+    if not _with_credentials(data_dir, database, hall, lambda credentials: credentials.unlock(member.id)):
         raise click.ClickException(f"{member.id} has no PIN yet")
     click.echo(f"unlocked {member.id}")
 
@@ -133,8 +138,9 @@ def unlock(staff_id: str, config_path: Path | None, data_dir: Path, database: st
 @config_option
 @data_dir_option
 @database_option
-def remove_pin(staff_id: str, config_path: Path | None, data_dir: Path, database: str | None) -> None:
+@hall_option
+def remove_pin(staff_id: str, config_path: Path | None, data_dir: Path, database: str | None, hall: str | None) -> None:
     """Remove STAFF_ID's PIN: they cannot sign in until a new one is set."""
     member = _member(_config(config_path), staff_id)
-    _with_credentials(data_dir, database, lambda credentials: credentials.forget(member.id))
+    _with_credentials(data_dir, database, hall, lambda credentials: credentials.forget(member.id))
     click.echo(f"removed the PIN of {member.id}")

@@ -30,7 +30,7 @@ from ..hall import Clock, Hall, utc_now
 from ..hub import Hub
 from ..print_desk import PrintDesk
 from ..reader import Reader
-from ..store import Store, store_for
+from ..store import hall_store
 from . import (
     api,
     auth,
@@ -89,7 +89,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = _hall_store(database, hall_dir, hall_id)
+        store = hall_store(database, data_dir, hall_id)
         await store.open()
         announcer = announcer_factory(config, hall_dir)
         hub = Hub()
@@ -145,17 +145,6 @@ def create_app(
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={Exception: _internal_error},
     )
-
-
-def hall_schema(hall_id: str) -> str:
-    """A hall's PostgreSQL schema in a deployment of many halls."""
-    return f"hall_{hall_id.replace('-', '_')}"
-
-
-def _hall_store(database: str | None, hall_dir: Path, hall_id: str | None) -> Store:
-    if hall_id is None:
-        return store_for(database, hall_dir)
-    return store_for(database, hall_dir, schema=hall_schema(hall_id))
 
 
 BOOKING_EXPIRY_SECONDS = 60

@@ -10,13 +10,13 @@ numbers. docs/reports.md defines each figure.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from ..config import Config
 from ..store import Store
-from .tables import DESK_EVENT_KINDS, Only, Period, Recap, channels, desk_times, hours, recap, services
+from .tables import DESK_EVENT_KINDS, Only, Period, Recap, Samples, channels, desk_times, hours, recap, service_rows
 
 __all__ = ["Book", "Only", "Period", "Recap", "build", "build_recap"]
 
@@ -33,6 +33,11 @@ class Book:
     desks: dict
     hours: dict
     channels: list[dict]
+    samples: Samples = field(default_factory=Samples)  # what the services' totals come from
+
+    @property
+    def totals(self) -> dict:
+        return self.services["totals"]
 
     def as_json(self) -> dict:
         return {
@@ -63,15 +68,17 @@ async def build(store: Store, config: Config, period: Period, agencies: list[str
     events = await store.events_between(first, last, DESK_EVENT_KINDS)
     bookings = await store.booking_counts(first, last)
     service_ids = {s.id for s in config.services if s.agency in agencies and (only is None or s.id in only)}
+    rows, samples = service_rows(config, counts, durations, agencies, only)
     return Book(
         site=config.site.name,
         period=period,
         agencies=agencies,
         recap=recap(config, counts, period, agencies, only),
-        services=services(config, counts, durations, period, agencies, only),
+        services={**period.as_json(), "services": rows, "totals": samples.figures()},
         desks=desk_times(config, desk_days, desk_service_times, events, service_ids),
         hours=hours((weekday, hour, wait) for service, weekday, hour, wait in arrivals if service in service_ids),
         channels=channels(counts, service_ids, bookings),
+        samples=samples,
     )
 
 

@@ -186,14 +186,36 @@ SERVICE_FIELDS = (
 )
 
 
-def services(
+@dataclass
+class Samples:
+    """What a total's figures are computed from: counts, every wait and service time, and how
+    many waits were within their service's target. Halls' samples add up to a regency's."""
+
+    tally: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    waits: list[float] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+    within: int = 0
+
+    def __add__(self, other: Samples) -> Samples:
+        tally: dict[str, int] = defaultdict(int)
+        for key in (*self.tally, *other.tally):
+            tally[key] = self.tally.get(key, 0) + other.tally.get(key, 0)
+        return Samples(tally, self.waits + other.waits, self.times + other.times, self.within + other.within)
+
+    def figures(self) -> dict:
+        totals = _service_figures(self.tally, self.waits, self.times, None)
+        totals["service_level"] = share(self.within, len(self.waits))
+        return totals
+
+
+def service_rows(
     config: Config,
     counts: Iterable[VisitCount],
     durations: Iterable[tuple[str, float | None, float | None]],
-    period: Period,
     agencies: Sequence[str],
     only: Only = None,
-) -> dict:
+) -> tuple[list[dict], Samples]:
+    """Each service's figures, and the samples of their total."""
     tally: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for count in counts:
         row = tally[count.service]
@@ -224,17 +246,16 @@ def services(
                                    config.target_wait_minutes(service)),
             }
         )  # fmt: skip
-    everything = [w for s in rows for w in waits[s["service"]]]
-    all_service = [t for s in rows for t in service_times[s["service"]]]
-    total_tally: dict[str, int] = defaultdict(int)
+    total = Samples(
+        waits=[w for s in rows for w in waits[s["service"]]],
+        times=[t for s in rows for t in service_times[s["service"]]],
+        within=sum(1 for s in rows for w in waits[s["service"]] if w <= s["target_wait_minutes"] * 60),
+    )
     for service_row in rows:
         for key in ("issued", "served", "no_show", "cancelled", "transferred_in", "transferred_out"):
-            total_tally[key] += service_row[key]
-    total_tally["priority"] = sum(tally[s["service"]]["priority"] for s in rows)
-    within = sum(1 for s in rows for w in waits[s["service"]] if w <= s["target_wait_minutes"] * 60)
-    totals = _service_figures(total_tally, everything, all_service, None)
-    totals["service_level"] = share(within, len(everything))
-    return {**period.as_json(), "services": rows, "totals": totals}
+            total.tally[key] += service_row[key]
+    total.tally["priority"] = sum(tally[s["service"]]["priority"] for s in rows)
+    return rows, total
 
 
 def _service_figures(tally: dict[str, int], waits: list[float], times: list[float], target: int | None) -> dict:

@@ -31,6 +31,19 @@ def store_for(database: str | None, data_dir: Path, *, schema: str = "antrian") 
     return PostgresStore(database, schema)
 
 
+def hall_schema(hall_id: str) -> str:
+    """A hall's PostgreSQL schema in a deployment of many halls."""
+    return f"hall_{hall_id.replace('-', '_')}"
+
+
+def hall_store(database: str | None, data_dir: Path, hall_id: str | None) -> Store:
+    """The store of one hall: a deployment's only hall (None: DATA_DIR, schema `antrian`), or
+    hall HALL_ID of many (DATA_DIR/HALL_ID, schema `hall_<id>`)."""
+    if hall_id is None:
+        return store_for(database, data_dir)
+    return store_for(database, data_dir / hall_id, schema=hall_schema(hall_id))
+
+
 __all__ = [
     "DB_NAME",
     "Change",
@@ -44,6 +57,8 @@ __all__ = [
     "SurveyResponse",
     "Visit",
     "VisitCount",
+    "hall_schema",
+    "hall_store",
     "is_postgresql",
     "store_for",
 ]
