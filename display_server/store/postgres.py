@@ -36,6 +36,7 @@ import psycopg
 from psycopg import sql as pgsql
 from psycopg_pool import AsyncConnectionPool
 
+from .listener import listener_for
 from .schema import MIGRATIONS
 from .sql import Row, SqlStore
 
@@ -43,8 +44,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MIGRATION_LOCK = (7300, 0)  # pg_advisory_xact_lock(int, int): one migration at a time, any schema
+POOL_IDLE_SECONDS = 60.0
 COMMAND_LOCK_CLASS = 7301  # with hashtext(schema): one hall's commands at a time across nodes
-RECONNECT_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0)  # seconds, then the last one again
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -121,8 +122,9 @@ class PostgresStore(SqlStore):
         self._pool = AsyncConnectionPool(
             self.dsn,
             kwargs={"options": self._search_path, "autocommit": True},
-            min_size=1,
+            min_size=0,  # a quiet hall holds no connection: many halls share one database
             max_size=self.pool_size,
+            max_idle=POOL_IDLE_SECONDS,
             open=False,
             check=AsyncConnectionPool.check_connection,
             name=f"antrian-{self.schema}",
@@ -173,25 +175,16 @@ class PostgresStore(SqlStore):
                 _SNAPSHOT.reset(token)
 
     async def changes(self) -> AsyncIterator[int]:
-        """The journal's head each time another node commits, and after each (re)connect.
-
-        Runs until cancelled; a lost connection (a restart of PostgreSQL) is retried."""
-        failures = 0
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                    self.dsn, options=self._search_path, autocommit=True
-                ) as connection:
-                    await connection.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(self.channel)))
-                    failures = 0
-                    yield await self.last_seq()  # what committed while nobody here listened
-                    async for notice in connection.notifies():
-                        yield int(notice.payload)
-            except psycopg.OperationalError as error:
-                delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
-                failures += 1
-                log.warning("listening for %s's events: %s; again in %.2f s", self.schema, error, delay)
-                await asyncio.sleep(delay)
+        """The journal's head each time another node commits, and after each (re)connect of the
+        process's one LISTEN connection (listener.py). Runs until cancelled."""
+        listener = listener_for(self.dsn)
+        heard = listener.subscribe(self.channel)
+        try:
+            while True:
+                seq = await heard.get()
+                yield await self.last_seq() if seq is None else seq
+        finally:
+            listener.unsubscribe(self.channel, heard)
 
     # --- primitives -----------------------------------------------------------------------
 

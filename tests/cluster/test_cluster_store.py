@@ -216,3 +216,35 @@ async def retried(command: Callable[[], Awaitable[dict]], attempts: int = 50) ->
         except psycopg.OperationalError:
             await asyncio.sleep(0.1)
     return await command()
+
+
+async def test_the_halls_of_a_process_share_one_listening_connection_and_hear_only_their_own(postgres_dsn: str):
+    schemas = [f"hall_{i}" for i in range(5)]
+    stores = [PostgresStore(postgres_dsn, schema) for schema in schemas]
+    writers = [PostgresStore(postgres_dsn, schema) for schema in schemas[:2]]  # another node, two halls
+    for store in (*stores, *writers):
+        await store.open()
+    heard: dict[str, list[int]] = {schema: [] for schema in schemas}
+
+    async def listen(store: PostgresStore) -> None:
+        async for head in store.changes():
+            heard[store.schema].append(head)
+
+    listening = [asyncio.create_task(listen(store)) for store in stores]
+    try:
+        await until(lambda: all(h == [0] for h in heard.values()))
+        hall = Hall(CONFIG, writers[1], Hub(), TextAnnouncer(CONFIG.voice))
+        await hall.start()
+        await hall.issue("ktp")
+        await until(lambda: heard["hall_1"] == [0, 1])
+        with psycopg.connect(postgres_dsn) as db:
+            (listening_connections,) = db.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database()"
+            ).fetchone()
+    finally:
+        for task in listening:
+            task.cancel()
+        for store in (*stores, *writers):
+            await store.close()
+    assert listening_connections == 1
+    assert heard == {"hall_0": [0], "hall_1": [0, 1], "hall_2": [0], "hall_3": [0], "hall_4": [0]}
