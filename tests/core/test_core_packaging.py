@@ -69,3 +69,24 @@ def test_the_readme_documents_every_command_and_every_command_is_registered():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| `antrian ([a-z-]+)", readme, re.M))
     assert documented == set(main.commands)
+
+
+def test_the_readme_documents_every_option_of_every_command():
+    """Each command's row in the README's command table names each of its options (and its
+    subcommands' options): an option nobody can find is an option nobody uses."""
+    import click
+
+    from display_server.cli import main
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `antrian ([a-z-]+).*$", readme, re.M)}
+    missing = []
+    for name, command in main.commands.items():
+        commands = list(command.commands.values()) if isinstance(command, click.Group) else [command]
+        for each in commands:
+            for param in each.params:
+                if isinstance(param, click.Option) and not param.hidden:
+                    flag = max(param.opts, key=len)
+                    if flag != "--help" and flag not in rows.get(name, ""):
+                        missing.append(f"antrian {name} {flag}")
+    assert missing == []

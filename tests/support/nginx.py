@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import signal
 import socket
@@ -40,8 +41,16 @@ def require_nginx() -> Path:
     return binary
 
 
+DOCUMENTED_CONFIG = Path(__file__).resolve().parents[2] / "docs" / "nginx-antrian.conf"
+
+
 def nginx_config(port: int, upstream_ports: list[int], folder: Path) -> str:
-    servers = "".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;\n" for p in upstream_ports)
+    """The README's nginx config (docs/nginx-antrian.conf) with these nodes and this port, in a
+    whole nginx.conf of its own: the tests run the configuration halls are told to use."""
+    servers = "".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;\n" for p in upstream_ports)
+    documented = DOCUMENTED_CONFIG.read_text(encoding="utf-8")
+    documented = re.sub(r"upstream antrian \{.*?\n\}", f"upstream antrian {{\n{servers}}}", documented, flags=re.S)
+    documented = documented.replace("    listen 80;\n", f"    listen 127.0.0.1:{port};\n", 1)
     # As root, workers would otherwise switch to "nobody", who cannot enter pytest's temp folders.
     user = "user root;\n" if os.geteuid() == 0 else ""
     return f"""{user}daemon off;
@@ -59,32 +68,7 @@ http {{
     fastcgi_temp_path {folder}/fastcgi;
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
-
-    map $http_upgrade $connection_upgrade {{
-        default upgrade;
-        '' close;
-    }}
-
-    upstream antrian {{
-{servers}    }}
-
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://antrian;
-            proxy_http_version 1.1;
-            proxy_set_header Upgrade $http_upgrade;
-            proxy_set_header Connection $connection_upgrade;
-            proxy_set_header Host $http_host;  # with the port: the nodes compare it with Origin
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_connect_timeout 2s;
-            proxy_read_timeout 3600s;
-            proxy_send_timeout 3600s;
-            proxy_buffering off;
-            proxy_next_upstream error timeout http_502;
-        }}
-    }}
+{documented}
 }}
 """
 
