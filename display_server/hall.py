@@ -175,9 +175,21 @@ class Hall:
         self.state.apply(outcome)
         call = event.data["call"]
         self._publish(outcome, call, event.seq)
-        if call is not None:
+        if call is not None and self._plays_here(call["counter"]["zone"]):
             self.announcer.announce(call["text"])
             self._prewarm()
+
+    def _plays_here(self, zone_id: str) -> bool:
+        """Whether a screen or speaker that plays this zone's calls is connected to this node.
+
+        Another node's call is made into a WAV here only then: the node that committed it has
+        made one already, and a TV fetches its WAV from the node it is connected to (which makes
+        it on demand if need be). Speech stays one WAV a call, not one a node."""
+        for subscriber in self.hub.subscribers_to(Topic.zone(zone_id)):
+            screen = self.config.screen(subscriber.key) if subscriber.kind == "screen" else None
+            if subscriber.kind == "speaker" or (screen is not None and screen.audio):
+                return True
+        return False
 
     # --- kiosk -------------------------------------------------------------------------
 

@@ -179,6 +179,9 @@ class Hub:
     def count(self, kind: str, key: str | None = None) -> int:
         return sum(1 for s in self.subscribers if s.kind == kind and (key is None or s.key == key))
 
+    def subscribers_to(self, topic: str) -> frozenset[Subscriber]:
+        return frozenset(self._by_topic.get(topic, ()))
+
     def listening(self, topic: str) -> bool:
         """Whether anyone follows TOPIC (so a costly message is built only when it will be read)."""
         return bool(self._by_topic.get(topic))

@@ -248,3 +248,41 @@ async def test_the_halls_of_a_process_share_one_listening_connection_and_hear_on
             await store.close()
     assert listening_connections == 1
     assert heard == {"hall_0": [0], "hall_1": [0, 1], "hall_2": [0], "hall_3": [0], "hall_4": [0]}
+
+
+class Announcements(TextAnnouncer):
+    """The voice's calls as a list: which node was asked to make which WAV."""
+
+    def __init__(self) -> None:
+        super().__init__(CONFIG.voice)
+        self.made: list[str] = []
+
+    def announce(self, text: str) -> None:
+        self.made.append(text)
+
+
+async def test_another_nodes_call_is_made_into_a_wav_only_where_a_screen_plays_it(postgres_dsn: str):
+    stores = [PostgresStore(postgres_dsn), PostgresStore(postgres_dsn)]
+    voices = [Announcements(), Announcements()]
+    halls = []
+    for store, voice in zip(stores, voices, strict=True):
+        await store.open()
+        halls.append(Hall(CONFIG, store, Hub(), voice))
+        await halls[-1].start()
+    first, second = halls
+    following = asyncio.create_task(second.follow_other_nodes())
+    try:
+        await first.issue("ktp")
+        await first.issue("ktp")
+        second.hub.subscribe([Topic.zone("lantai1")], kind="screen", key="tv1-grid")  # a grid: silent
+        await first.command("loket-1", "call_next", "c-1")
+        await until(lambda: second.applied_seq == 3)
+        second.hub.subscribe([Topic.zone("lantai1")], kind="screen", key="tv1")  # this one speaks
+        await first.command("loket-1", "call_next", "c-2")
+        await until(lambda: second.applied_seq == 4)
+    finally:
+        following.cancel()
+        for store in stores:
+            await store.close()
+    assert len(voices[0].made) == 2  # the committing node always makes its call's WAV
+    assert voices[1].made == voices[0].made[1:]  # the other, only once a speaking TV is there
