@@ -22,20 +22,18 @@ embedded SQLite deployment needs none of it installed.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import contextvars
 import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import psycopg
 from psycopg import sql as pgsql
-from psycopg_pool import AsyncConnectionPool
 
+from .database import Database, database_for
 from .listener import listener_for
 from .schema import MIGRATIONS
 from .sql import Row, SqlStore
@@ -44,7 +42,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MIGRATION_LOCK = (7300, 0)  # pg_advisory_xact_lock(int, int): one migration at a time, any schema
-POOL_IDLE_SECONDS = 60.0
 COMMAND_LOCK_CLASS = 7301  # with hashtext(schema): one hall's commands at a time across nodes
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
@@ -73,10 +70,12 @@ def _placeholders(query: str) -> str:
 
 
 class PostgresWriter:
-    """The writer thread's connection, as the shared write functions use it."""
+    """The process's writer connection, as the shared write functions use it for one hall:
+    each transaction first sets the hall's schema."""
 
-    def __init__(self, connection: psycopg.Connection, channel: str):
+    def __init__(self, connection: psycopg.Connection, schema: str, channel: str):
         self.connection = connection
+        self.schema = schema
         self.channel = channel
 
     def execute(self, query: str, params: tuple | list = ()) -> psycopg.Cursor:
@@ -89,6 +88,7 @@ class PostgresWriter:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         with self.connection.transaction():
+            self.connection.execute(_set_local_path(self.schema))
             yield
 
     def notify(self, seq: int) -> None:
@@ -100,17 +100,13 @@ class PostgresStore(SqlStore):
     integrity_errors = (psycopg.errors.IntegrityError,)
     shared = True  # other nodes write too: catch up before deciding, listen for their events
 
-    def __init__(self, dsn: str, schema: str = "antrian", *, pool_size: int = 4):
+    def __init__(self, dsn: str, schema: str = "antrian"):
         if not SCHEMA_NAME.fullmatch(schema):
             raise ValueError(f"schema {schema!r}: use lowercase letters, digits and _ (at most 63)")
         self.dsn = dsn
         self.schema = schema
         self.channel = f"antrian_{schema}"
-        self.pool_size = pool_size
-        self._search_path = f"-c search_path={schema}"
-        self._pool: AsyncConnectionPool | None = None
-        self._writer_thread: ThreadPoolExecutor | None = None
-        self._writer: PostgresWriter | None = None  # used on the writer thread only
+        self._database: Database | None = None
 
     @property
     def name(self) -> str:
@@ -119,44 +115,28 @@ class PostgresStore(SqlStore):
 
     async def open(self) -> None:
         await self._migrate()
-        self._pool = AsyncConnectionPool(
-            self.dsn,
-            kwargs={"options": self._search_path, "autocommit": True},
-            min_size=0,  # a quiet hall holds no connection: many halls share one database
-            max_size=self.pool_size,
-            max_idle=POOL_IDLE_SECONDS,
-            open=False,
-            check=AsyncConnectionPool.check_connection,
-            name=f"antrian-{self.schema}",
-        )
-        await self._pool.open(wait=True)
-        self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix=f"antrian-pg-writer-{self.schema}")
+        self._database = await database_for(self.dsn)
 
     async def close(self) -> None:
-        if self._writer is not None:
-            await self._on_writer_thread(self._writer.connection.close)
-            self._writer = None
-        if self._writer_thread is not None:
-            self._writer_thread.shutdown()
-            self._writer_thread = None
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        if self._database is not None:
+            await self._database.release()
+            self._database = None
 
     @property
-    def pool(self) -> AsyncConnectionPool:
-        if self._pool is None:
+    def database(self) -> Database:
+        if self._database is None:
             raise RuntimeError("store is not open")
-        return self._pool
+        return self._database
 
     # --- the hall's lock and the other nodes' events ------------------------------------
 
     @contextlib.asynccontextmanager
     async def command(self) -> AsyncIterator[int | None]:
         """Hold the hall's command lock across nodes; the journal's head once it is held."""
-        async with self.pool.connection() as connection, connection.transaction():
+        async with self.database.pool.connection() as connection, connection.transaction():
+            await connection.execute(_set_local_path(self.schema))
             await connection.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (COMMAND_LOCK_CLASS,)
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (COMMAND_LOCK_CLASS, self.schema)
             )
             cursor = await connection.execute("SELECT COALESCE(MAX(seq), 0) FROM events")
             row = await cursor.fetchone()
@@ -166,8 +146,9 @@ class PostgresStore(SqlStore):
     @contextlib.asynccontextmanager
     async def consistent(self) -> AsyncIterator[None]:
         """The reads of this task inside the block share one REPEATABLE READ snapshot."""
-        async with self.pool.connection() as connection, connection.transaction():
+        async with self.database.pool.connection() as connection, connection.transaction():
             await connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            await connection.execute(_set_local_path(self.schema))
             token = _SNAPSHOT.set(connection)
             try:
                 yield
@@ -191,33 +172,23 @@ class PostgresStore(SqlStore):
     async def _rows(self, query: str, params: tuple | list = ()) -> list[Row]:
         if (snapshot := _SNAPSHOT.get()) is not None:
             return await _fetch(snapshot, query, params)
-        async with self.pool.connection() as connection:
+        async with self.database.pool.connection() as connection, connection.transaction():
+            await connection.execute(_set_local_path(self.schema))
             return await _fetch(connection, query, params)
 
     async def _batches(self, query: str, params: tuple | list, size: int) -> AsyncIterator[list[Row]]:
         async with (
-            self.pool.connection() as connection,
+            self.database.pool.connection() as connection,
             connection.transaction(),
             connection.cursor(name="antrian_batches") as cursor,
         ):
+            await connection.execute(_set_local_path(self.schema))
             await cursor.execute(_placeholders(query), params)
             while rows := await cursor.fetchmany(size):
                 yield [tuple(row) for row in rows]
 
-    async def _on_writer_thread(self, function: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._writer_thread, functools.partial(function, *args))
-
     async def _write(self, function: Callable[..., T], *args: Any) -> T:
-        if self._writer_thread is None:
-            raise RuntimeError("store is not open")
-        return await self._on_writer_thread(self._run_written, function, *args)
-
-    def _run_written(self, function: Callable[..., T], *args: Any) -> T:
-        """On the writer thread: connect (again, after PostgreSQL restarted) and run FUNCTION."""
-        if self._writer is None or self._writer.connection.closed or self._writer.connection.broken:
-            connection = psycopg.connect(self.dsn, options=self._search_path, autocommit=True)
-            self._writer = PostgresWriter(connection, self.channel)
-        return function(self._writer, *args)
+        return await self.database.write(PostgresWriter, self.schema, self.channel, function, *args)
 
     async def _migrate(self) -> None:
         """Bring this hall's schema to the newest version (one node at a time)."""
@@ -241,6 +212,12 @@ class PostgresStore(SqlStore):
                 await connection.execute(migration.postgresql.encode())
                 await connection.execute("DELETE FROM schema_version")
                 await connection.execute("INSERT INTO schema_version (version) VALUES (%s)", (number,))
+
+
+@functools.lru_cache(maxsize=1024)
+def _set_local_path(schema: str) -> pgsql.Composed:
+    """This transaction's tables are the hall's: its schema first in the search path."""
+    return pgsql.SQL("SET LOCAL search_path TO {}").format(pgsql.Identifier(schema))
 
 
 async def _fetch(connection: psycopg.AsyncConnection, query: str, params: tuple | list) -> list[Row]:

@@ -286,3 +286,23 @@ async def test_another_nodes_call_is_made_into_a_wav_only_where_a_screen_plays_i
             await store.close()
     assert len(voices[0].made) == 2  # the committing node always makes its call's WAV
     assert voices[1].made == voices[0].made[1:]  # the other, only once a speaking TV is there
+
+
+async def test_a_process_of_many_halls_holds_a_few_connections_whatever_the_number_of_halls(postgres_dsn: str):
+    stores = [PostgresStore(postgres_dsn, f"hall_{i}") for i in range(30)]
+    for store in stores:
+        await store.open()
+    try:
+        halls = [Hall(CONFIG, store, Hub(), TextAnnouncer(CONFIG.voice)) for store in stores]
+        for hall in halls:
+            await hall.start()
+        await asyncio.gather(*(hall.issue("ktp") for hall in halls))
+        with psycopg.connect(postgres_dsn) as db:
+            (connections,) = db.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid != pg_backend_pid()"
+            ).fetchone()
+    finally:
+        for store in stores:
+            await store.close()
+    assert [next(iter(hall.state.tickets.values())).number for hall in halls] == ["A-001"] * 30
+    assert connections <= 16 + 1  # the pool and the writer, not a connection per hall
