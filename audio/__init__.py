@@ -5,7 +5,9 @@ What the server uses:
 - `SpokenCall`: one call as the voice reads it (the server builds it from its config);
 - `Voice`: the `[voice]` settings (a pydantic model the server's config embeds);
 - `sentence(call, voice)`: the exact words, pure;
-- `Announcer`: the sentence, the WAV's key, the WAV itself (speech worker, chime, cache).
+- `Announcer`: one hall's sentence, the WAV's key, the WAV itself;
+- `Speech`: the engine that makes the WAVs (speech worker, chime, cache), one per announcer or
+  one shared by every hall of a server process.
 
 The voice imports nothing of the server but its wire contract (`display_server.contract`).
 """
@@ -19,13 +21,20 @@ if TYPE_CHECKING:
     from .announcer import Announcer
     from .call import SpokenCall
     from .settings import Voice
+    from .speech import Speech
     from .text import sentence
 
-__all__ = ["Announcer", "SpokenCall", "Voice", "sentence"]
+__all__ = ["Announcer", "Speech", "SpokenCall", "Voice", "sentence"]
 
 # Imported on first use, so the worker process (`python -m antrian_voice.worker`) does not load
 # pydantic or the announcer just to speak.
-_EXPORTS = {"Announcer": ".announcer", "SpokenCall": ".call", "Voice": ".settings", "sentence": ".text"}
+_EXPORTS = {
+    "Announcer": ".announcer",
+    "Speech": ".speech",
+    "SpokenCall": ".call",
+    "Voice": ".settings",
+    "sentence": ".text",
+}
 
 
 def __getattr__(name: str) -> Any:

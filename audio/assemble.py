@@ -38,23 +38,25 @@ class Assembler:
         self._clips: dict[tuple[Path, float, int], tuple[tuple[int, int], array]] = {}
         self._said: OrderedDict[tuple[str, str, float, int, tuple[object, ...]], array] = OrderedDict()
         self._style: tuple[object, ...] = ()
-        self._to_prepare: list[tuple[Path, float, int]] = []  # clips of the pack in use, not yet prepared
-        self._expected: tuple[str, float, int, int] | None = None
+        self._to_prepare: list[tuple[Path, float, int]] = []  # clips of the packs in use, not yet prepared
+        # Every pack told of, as (folder, loudness, fade, manifest's stamp): the halls of one server
+        # share this worker, each with its own pack.
+        self._expected: set[tuple[str, float, int, tuple[int, int]]] = set()
 
     def expect(self, pack: Mapping[str, Any], volume: float) -> None:
-        """The pack the next calls use: its clips are prepared ahead, one at a time, by
-        `prepare_next()` while the worker is idle."""
+        """A pack the next calls use: its clips are prepared ahead, one at a time, by
+        `prepare_next()` while the worker is idle. Packs told of before stay prepared."""
         target, fade = mix.TARGET_RMS * volume, int(pack["crossfade_ms"])
+        folder = Path(pack["folder"])
         try:
-            manifest = self._manifest(Path(pack["folder"]))
+            manifest = self._manifest(folder)
         except (OSError, PackError) as exc:
             log.warning("voice pack unusable: %s", exc)
-            self._expected, self._to_prepare = None, []
             return
-        expected = (str(pack["folder"]), target, fade, id(manifest))  # a re-read manifest is a new object
-        if expected != self._expected:
-            self._expected = expected
-            self._to_prepare = [(clip, target, fade) for clip in manifest.files()]
+        expected = (str(folder), target, fade, self._manifests[str(folder)][0])  # an edited manifest is new
+        if expected not in self._expected:
+            self._expected.add(expected)
+            self._to_prepare += [(clip, target, fade) for clip in manifest.files()]
 
     def unprepared(self) -> int:
         return len(self._to_prepare)

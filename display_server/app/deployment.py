@@ -15,6 +15,7 @@ import contextlib
 import ipaddress
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -67,10 +68,14 @@ def create_deployment_app(
     *,
     database: str | None = None,
     clock: Clock = utc_now,
-    announcer_factory: AnnouncerFactory = default_announcer,
+    announcer_factory: AnnouncerFactory | None = None,
 ) -> Starlette:
-    """Every hall of HALLS at `/h/{id}`; DATA_DIR/{id} holds each hall's SQLite file and voice
-    cache, or DATABASE (postgresql://) one schema per hall."""
+    """Every hall of HALLS at `/h/{id}`; DATA_DIR/{id} holds each hall's SQLite file, or DATABASE
+    (postgresql://) one schema per hall. The halls share one speech worker and its cache in
+    DATA_DIR/audio (default ANNOUNCER_FACTORY): one process at a low priority whatever their
+    number, instead of one each (docs/audio.md, "Many halls in one process")."""
+    speech, shared_factory = _shared_speech(data_dir, len(halls))
+    announcer_factory = announcer_factory or shared_factory
     mounted = [
         MountedHall(
             hall,
@@ -92,6 +97,9 @@ def create_deployment_app(
         # Starlette runs no lifespan of a mounted app: each hall's is entered here, and left
         # in reverse order on shutdown.
         async with contextlib.AsyncExitStack() as stack:
+            if speech is not None and announcer_factory is shared_factory:
+                await speech.start()
+                stack.push_async_callback(speech.stop)  # after every hall has left
             for hall in mounted:
                 await stack.enter_async_context(hall.app.router.lifespan_context(hall.app))
             yield
@@ -120,6 +128,21 @@ def create_deployment_app(
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={Exception: _internal_error},
     )
+
+
+def _shared_speech(data_dir: Path, halls: int) -> tuple[Any, AnnouncerFactory]:
+    """One speech engine for every hall, and the factory of each hall's announcer on it."""
+    try:
+        from antrian_voice import Announcer, Speech
+        from antrian_voice.speech import CACHE_BYTES_PER_HALL
+    except ImportError:  # speech is optional at runtime: each hall falls back to text alone
+        return None, default_announcer
+    speech = Speech(data_dir, cache_max_bytes=halls * CACHE_BYTES_PER_HALL)
+
+    def announcer(config: Config, hall_dir: Path) -> Announcer:
+        return Announcer(config.voice, hall_dir, speech=speech)
+
+    return speech, announcer
 
 
 def _hall_links(hall: MountedHall) -> dict:

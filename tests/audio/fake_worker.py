@@ -1,8 +1,10 @@
 """A stand-in for `antrian_voice.worker`, for tests of the announcer's scheduling.
 
 It speaks the worker's JSON-lines protocol but makes a short silent WAV instead of speech, and
-appends each job's text to LOG (one JSON line per job, when the job starts). With a GATE path
-it waits, before each job, until that file exists: a test holds the worker busy that way.
+appends each job's text and its own pid to LOG (one JSON line per job, when the job starts).
+With a GATE path it waits, before each job, until that file exists: a test holds the worker busy
+that way. A number in the file lets that many jobs through in all (counted from the log, so
+over every worker a test starts); an empty file lets every job through.
 
     python fake_worker.py LOG [GATE]
 """
@@ -34,8 +36,9 @@ def main() -> None:
         if message.get("op") != "job":
             continue
         with log.open("a") as f:
-            f.write(json.dumps({"text": message["text"], "nice": os.nice(0)}) + "\n")
-        while gate is not None and not gate.exists():
+            f.write(json.dumps({"text": message["text"], "nice": os.nice(0), "pid": os.getpid()}) + "\n")
+        started = len(log.read_text().splitlines())
+        while gate is not None and not _lets_through(gate, started):
             time.sleep(0.01)
         out = Path(message["out"])
         tmp = out.with_name(f".{out.stem}.tmp")
@@ -46,6 +49,14 @@ def main() -> None:
             f.writeframes(b"\0\0" * 2205)
         os.replace(tmp, out)
         reply({"id": message["id"], "ok": True})
+
+
+def _lets_through(gate: Path, jobs: int) -> bool:
+    try:
+        allowed = gate.read_text().strip()
+    except FileNotFoundError:
+        return False
+    return not allowed or int(allowed) >= jobs
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ def imported_names(tree: ast.AST) -> list[tuple[int, str]]:
 def test_every_module_is_checked() -> None:
     assert {
         "antrian_voice.announcer",
+        "antrian_voice.speech",
         "antrian_voice.speaker",
         "antrian_voice.text",
         "antrian_voice.worker",
@@ -102,7 +103,7 @@ def test_importing_a_module_loads_no_server_module(module: str) -> None:
 def test_the_worker_and_the_announcer_load_no_pydantic() -> None:
     code = (
         "import sys, antrian_voice, antrian_voice.worker, antrian_voice.announcer, antrian_voice.text; "
-        "antrian_voice.Announcer; antrian_voice.SpokenCall; antrian_voice.sentence; "
+        "antrian_voice.Announcer; antrian_voice.Speech; antrian_voice.SpokenCall; antrian_voice.sentence; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'display_server')))"
     )
     result = subprocess.run([sys.executable, "-P", "-c", code], capture_output=True, text=True, timeout=120)
