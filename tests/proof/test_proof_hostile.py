@@ -39,6 +39,17 @@ RULE_CODES = {
     "bad_request",
     "unknown_service",
     "same_service",
+    # the desk's rules (sign_in, sign_out, pause, open, close): refusals, never a crash
+    "not_signed_in",
+    "already_so",
+    "counter_paused",
+    "counter_closed",
+    "unknown_reason",
+    "wrong_pin",
+    "unknown_officer",
+    "wrong_agency",
+    "account_locked",
+    "no_pin_set",
 }
 BASE = settings(
     deadline=None,
