@@ -18,11 +18,15 @@ ADMIN = {"Authorization": "Bearer admin-secret-token"}
 GOOD = [4, 4, 3, 4, 3, 4, 4, 3, 3]
 
 
-@pytest.fixture
-def app(tmp_path) -> Iterator[tuple[TestClient, object, Clock]]:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def app(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple[TestClient, object, Clock]]:
+    """The hall's app through its own doors, on SQLite and on PostgreSQL."""
+    database = request.getfixturevalue("postgres_dsn") if request.param == "postgresql" else None
     config = parse_config(hall_config_text())
     clock = Clock()
-    created = create_app(config, tmp_path, clock=clock, announcer_factory=lambda c, d: TextAnnouncer(c.voice))
+    created = create_app(
+        config, tmp_path, clock=clock, announcer_factory=lambda c, d: TextAnnouncer(c.voice), database=database
+    )
     with TestClient(created) as client:
         hall = created.state.context.hall
         client.portal.call(hall.set_staff_secret, "budi", SECRETS["budi"])
