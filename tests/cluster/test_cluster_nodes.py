@@ -117,3 +117,21 @@ async def until_answered(request: Callable[[], Awaitable[dict]], attempts: int =
         except httpx.HTTPError:
             await asyncio.sleep(0.25)
     return await request()
+
+
+async def test_bookers_racing_on_three_nodes_for_the_last_place_one_wins(tmp_path: Path, postgres_dsn: str):
+    from tests.booking.test_booking_server import booking_config, today
+
+    config = tmp_path / "antrian.toml"
+    config.write_text(booking_config(), encoding="utf-8")
+    nodes = [ServerProcess(config, tmp_path / f"node-{i}", database=postgres_dsn).start() for i in range(3)]
+    try:
+        body = {"service": "kk", "date": today(), "session": "00:00"}  # a session of one place
+        async with httpx.AsyncClient() as client:
+            replies = await asyncio.gather(
+                *(client.post(f"{nodes[i % 3].url}/api/bookings", json=body) for i in range(12))
+            )
+    finally:
+        for node in nodes:
+            node.stop()
+    assert sorted(r.status_code for r in replies) == [201] + [409] * 11
