@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import logging
 import secrets
 from collections import deque
@@ -64,6 +65,7 @@ RECENT_CALLS_KEPT = views.RECENT_CALLS_SHOWN
 PREWARM_AHEAD = 10  # numbers ahead of each service's queue the voice may prepare while idle
 REPLIES_KEPT = timedelta(days=2)
 CATCH_UP_BATCH = 500  # journal events read at a time when this node is behind
+FOLLOW_RETRY_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0)  # seconds, then the last one again
 
 
 def survey_key(ticket: Ticket) -> str:
@@ -145,11 +147,22 @@ class Hall:
             yield
 
     async def follow_other_nodes(self) -> None:
-        """Apply and publish what other nodes commit, as they commit it (runs until cancelled)."""
-        async for head in self.store.changes():
-            if head > self.applied_seq:
-                async with self._lock:
-                    await self._catch_up()
+        """Apply and publish what other nodes commit, as they commit it (runs until cancelled).
+
+        A read that fails (the database restarting) is tried again until it succeeds: this node
+        must not stay behind because one notification came while the database was away."""
+        async for seq in self.store.changes():
+            for attempt in itertools.count():
+                if seq is not None and seq <= self.applied_seq:
+                    break
+                try:
+                    async with self._lock:
+                        await self._catch_up()
+                    break
+                except Exception as error:
+                    delay = FOLLOW_RETRY_DELAYS[min(attempt, len(FOLLOW_RETRY_DELAYS) - 1)]
+                    log.warning("catching up with the other nodes failed (%s); again in %.2f s", error, delay)
+                    await asyncio.sleep(delay)
 
     async def _catch_up(self) -> None:
         while events := await self.store.events_after(self.applied_seq, CATCH_UP_BATCH):

@@ -132,8 +132,9 @@ class Store(Protocol):
         """Reads in this block (in this task) see one snapshot, whatever other nodes commit."""
         ...
 
-    def changes(self) -> AsyncIterator[int]:
-        """The journal's head whenever another node commits (a shared store only)."""
+    def changes(self) -> AsyncIterator[int | None]:
+        """The seq of each event another node commits; None when some may have been missed
+        (a reconnect): read the journal (a shared store only)."""
         ...
 
     async def events_after(self, seq: int, limit: int) -> list[Event]: ...

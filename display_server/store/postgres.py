@@ -46,8 +46,12 @@ COMMAND_LOCK_CLASS = 7301  # with hashtext(schema): one hall's commands at a tim
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
-# The connection of a `consistent()` block, for the reads of the task inside it.
-_SNAPSHOT: contextvars.ContextVar[psycopg.AsyncConnection | None] = contextvars.ContextVar("snapshot", default=None)
+# The connection of a `command()` or `consistent()` block and its hall's schema, for the reads
+# of the task inside it: a command holding its lock never waits for a second connection (the
+# halls of a process share one pool; two connections per command could deadlock it).
+_PINNED: contextvars.ContextVar[tuple[str, psycopg.AsyncConnection] | None] = contextvars.ContextVar(
+    "pinned", default=None
+)
 
 
 class SchemaTooNewError(RuntimeError):
@@ -141,37 +145,51 @@ class PostgresStore(SqlStore):
             cursor = await connection.execute("SELECT COALESCE(MAX(seq), 0) FROM events")
             row = await cursor.fetchone()
             assert row is not None
-            yield int(row[0])
+            with self._pinned(connection):
+                yield int(row[0])
 
     @contextlib.asynccontextmanager
     async def consistent(self) -> AsyncIterator[None]:
-        """The reads of this task inside the block share one REPEATABLE READ snapshot."""
+        """The reads of this task inside the block share one REPEATABLE READ snapshot (inside a
+        command they already do: nobody else commits for this hall while its lock is held)."""
+        if self._pinned_connection() is not None:
+            yield
+            return
         async with self.database.pool.connection() as connection, connection.transaction():
             await connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             await connection.execute(_set_local_path(self.schema))
-            token = _SNAPSHOT.set(connection)
-            try:
+            with self._pinned(connection):
                 yield
-            finally:
-                _SNAPSHOT.reset(token)
 
-    async def changes(self) -> AsyncIterator[int]:
-        """The journal's head each time another node commits, and after each (re)connect of the
-        process's one LISTEN connection (listener.py). Runs until cancelled."""
+    @contextlib.contextmanager
+    def _pinned(self, connection: psycopg.AsyncConnection) -> Iterator[None]:
+        token = _PINNED.set((self.schema, connection))
+        try:
+            yield
+        finally:
+            _PINNED.reset(token)
+
+    def _pinned_connection(self) -> psycopg.AsyncConnection | None:
+        pinned = _PINNED.get()
+        return pinned[1] if pinned is not None and pinned[0] == self.schema else None
+
+    async def changes(self) -> AsyncIterator[int | None]:
+        """The `seq` of each event another node commits; None after each (re)connect of the
+        process's one LISTEN connection (listener.py): some may have been missed, read the
+        journal. Runs until cancelled."""
         listener = listener_for(self.dsn)
         heard = listener.subscribe(self.channel)
         try:
             while True:
-                seq = await heard.get()
-                yield await self.last_seq() if seq is None else seq
+                yield await heard.get()
         finally:
             listener.unsubscribe(self.channel, heard)
 
     # --- primitives -----------------------------------------------------------------------
 
     async def _rows(self, query: str, params: tuple | list = ()) -> list[Row]:
-        if (snapshot := _SNAPSHOT.get()) is not None:
-            return await _fetch(snapshot, query, params)
+        if (pinned := self._pinned_connection()) is not None:
+            return await _fetch(pinned, query, params)
         async with self.database.pool.connection() as connection, connection.transaction():
             await connection.execute(_set_local_path(self.schema))
             return await _fetch(connection, query, params)

@@ -136,7 +136,7 @@ class SqliteStore(SqlStore):
         """Nothing to do: only this process writes, and the hall's lock is held while it loads."""
         yield
 
-    async def changes(self) -> AsyncIterator[int]:
+    async def changes(self) -> AsyncIterator[int | None]:
         """Nothing: no other process writes this file."""
         return
         yield

@@ -151,15 +151,15 @@ async def test_another_nodes_call_reaches_this_nodes_screens_with_its_seq(nodes)
 
 async def test_a_command_that_fails_to_commit_is_heard_by_no_node(nodes):
     first, second = await nodes(), await nodes()
-    heard: list[int] = []
+    heard: list[int | None] = []
 
     async def listen() -> None:
-        async for head in second.store.changes():
-            heard.append(head)
+        async for seq in second.store.changes():
+            heard.append(seq)
 
     listening = asyncio.create_task(listen())
     try:
-        await until(lambda: heard == [0])  # the head on connecting: nothing yet
+        await until(lambda: heard == [None])  # connected: "read the journal" (nothing yet)
         await first.issue("ktp")
         first.state.tickets.clear()  # a node with a corrupt memory decides number 1 again...
         first.state.last_sequence.clear()
@@ -171,7 +171,7 @@ async def test_a_command_that_fails_to_commit_is_heard_by_no_node(nodes):
         await until(lambda: len(heard) >= 2)
     finally:
         listening.cancel()
-    assert heard == [0, 1, 2]  # the refused command took no seq that anyone heard of
+    assert heard == [None, 1, 2]  # the refused command took no seq that anyone heard of
 
 
 async def test_nodes_carry_on_after_postgresql_restarts(nodes, postgres_server: PostgresServer):
@@ -224,19 +224,19 @@ async def test_the_halls_of_a_process_share_one_listening_connection_and_hear_on
     writers = [PostgresStore(postgres_dsn, schema) for schema in schemas[:2]]  # another node, two halls
     for store in (*stores, *writers):
         await store.open()
-    heard: dict[str, list[int]] = {schema: [] for schema in schemas}
+    heard: dict[str, list[int | None]] = {schema: [] for schema in schemas}
 
     async def listen(store: PostgresStore) -> None:
-        async for head in store.changes():
-            heard[store.schema].append(head)
+        async for seq in store.changes():
+            heard[store.schema].append(seq)
 
     listening = [asyncio.create_task(listen(store)) for store in stores]
     try:
-        await until(lambda: all(h == [0] for h in heard.values()))
+        await until(lambda: all(h == [None] for h in heard.values()))
         hall = Hall(CONFIG, writers[1], Hub(), TextAnnouncer(CONFIG.voice))
         await hall.start()
         await hall.issue("ktp")
-        await until(lambda: heard["hall_1"] == [0, 1])
+        await until(lambda: heard["hall_1"] == [None, 1])
         with psycopg.connect(postgres_dsn) as db:
             (listening_connections,) = db.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database()"
@@ -247,7 +247,7 @@ async def test_the_halls_of_a_process_share_one_listening_connection_and_hear_on
         for store in (*stores, *writers):
             await store.close()
     assert listening_connections == 1
-    assert heard == {"hall_0": [0], "hall_1": [0, 1], "hall_2": [0], "hall_3": [0], "hall_4": [0]}
+    assert heard == {"hall_0": [None], "hall_1": [None, 1], "hall_2": [None], "hall_3": [None], "hall_4": [None]}
 
 
 class Announcements(TextAnnouncer):
