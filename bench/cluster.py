@@ -284,6 +284,7 @@ async def drive(base: str, ws_url: str, settings: Settings, tokens: dict[str, li
             "commands": commands,
             "seconds": round(elapsed, 1),
             "commands_per_second": round(commands / elapsed, 1),
+            "ms_per_command": round(elapsed * 1000 / commands, 2) if commands else None,
             "press_to_ack_ms": summary_ms([p.acked - p.sent for p in traffic.presses[done_before:] if p.acked]),
         },
         "connections": {

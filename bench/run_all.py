@@ -39,6 +39,8 @@ SCRIPTS = {
     # A generated year of a busy hall (1.1 M visits); the detail file of one month (a year's
     # takes minutes: `python bench/report_bench.py` measures it).
     "reports": ["report_bench.py", "--detail-days", "31"],
+    # Issue 17: 50 halls x 20 counters, 3,000 screens and phones, on 1, 2 and 3 nodes.
+    "cluster": ["cluster.py"],
 }
 
 TARGETS = [
@@ -75,6 +77,22 @@ TARGETS = [
     # Issue 14: reports at a year of a busy hall.
     Target("reports", "monthly recap, a year of 3,000 tickets a day", ("recap_month", "median_ms"), 300),
     Target("reports", "yearly recap, a year of 3,000 tickets a day", ("recap_year", "median_ms"), 3000),
+    # Issue 17 (docs/scaling.md): a TV shows a call and a counter has its ack within half a
+    # second, whichever node each is on; the machine takes the arithmetic's peak of 200 halls
+    # (50 commands a second: 20 ms a command) with every counter of 50 halls pressing at once.
+    Target(
+        "cluster",
+        "3 nodes: call -> all screens of its zone p99",
+        ("results", 2, "latency", "call_to_all_screens_ms", "p99"),
+        500,
+    ),
+    Target("cluster", "3 nodes: press -> ack p99", ("results", 2, "latency", "press_to_ack_ms", "p99"), 500),
+    Target(
+        "cluster",
+        "3 nodes: time per command, all counters pressing",
+        ("results", 2, "throughput", "ms_per_command"),
+        20,
+    ),
 ]
 
 
