@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import subprocess
 import time
@@ -11,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import pytest
+
+from tests.support.system import require_or_skip
 
 ADMIN = {"Authorization": "Bearer admin-secret-token"}
 
@@ -46,15 +46,6 @@ def issue(base_url: str, service: str) -> dict:
     response = httpx.post(f"{base_url}/api/tickets", json={"service": service}, timeout=5)
     response.raise_for_status()
     return response.json()
-
-
-def require_or_skip(condition: bool, message: str) -> None:
-    """Skip when a system tool is missing; under CI=true that is a failure instead."""
-    if condition:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def start_xvfb(display: int) -> subprocess.Popen:

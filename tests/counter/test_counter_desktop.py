@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from tests.support.screenshots import screenshot_folder
+from tests.support.system import require_or_skip
 
-from .helpers import free_display, issue, require_or_skip, start_xvfb, tickets, wait_until
+from .helpers import free_display, issue, start_xvfb, tickets, wait_until
 
 pytestmark = pytest.mark.browser  # needs an X server: a skip is a failure under CI=true
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
-import pytest
+from tests.support.system import require_or_skip
 
 CHROMIUM = "/usr/bin/chromium"
 # Without these, Chromium tries to reach Google's hosts at start-up on a closed network.
@@ -22,8 +22,5 @@ CHROMIUM_ARGS = [
 
 
 def require_chromium() -> None:
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        message = "Debian's chromium is not installed (run scripts/install-system-deps)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    installed = os.path.exists(CHROMIUM) or shutil.which("chromium") is not None
+    require_or_skip(installed, "Debian's chromium is not installed (run scripts/install-system-deps)")

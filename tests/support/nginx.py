@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 import psutil
-import pytest
+
+from tests.support.system import require_or_skip
 
 from .server import free_port
 
@@ -33,11 +34,8 @@ def find_nginx() -> Path | None:
 def require_nginx() -> Path:
     """The nginx binary; the test is skipped without one (a failure under CI=true)."""
     binary = find_nginx()
-    if binary is None:
-        message = "nginx is not installed (run scripts/install-system-deps)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_or_skip(binary is not None, "nginx is not installed (run scripts/install-system-deps)")
+    assert binary is not None
     return binary
 
 

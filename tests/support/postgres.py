@@ -25,8 +25,9 @@ from typing import Any
 
 import psutil
 import psycopg
-import pytest
 from psycopg import sql
+
+from tests.support.system import require_or_skip
 
 from .server import free_port
 
@@ -55,11 +56,8 @@ def find_postgres_bin() -> Path | None:
 def require_postgres() -> Path:
     """The PostgreSQL bin folder; the test is skipped without one (a failure under CI=true)."""
     bin_dir = find_postgres_bin()
-    if bin_dir is None:
-        message = "PostgreSQL is not installed (run scripts/install-system-deps)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_or_skip(bin_dir is not None, "PostgreSQL is not installed (run scripts/install-system-deps)")
+    assert bin_dir is not None
     return bin_dir
 
 
