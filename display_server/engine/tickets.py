@@ -82,7 +82,7 @@ class Ticket:
             service=record["service"],
             sequence=record["sequence"],
             number=record["number"],
-            priority=record["priority"],
+            priority=bool(record["priority"]),
             status=Status(record["status"]),
             issued_at=datetime.fromisoformat(record["issued_at"]),
             token=record["token"],

@@ -29,6 +29,7 @@ _TICKET_COLUMNS = (
     "id, service_date, origin_service, service, sequence, number, priority, status, issued_at,"
     " queued_at, called_at, finished_at, counter, recalls, transferred_from, token, officer, channel, booked_for"
 )
+_TICKET_FIELDS = [column.strip() for column in _TICKET_COLUMNS.split(",")]
 _DESK_COLUMNS = "counter, state, reason, since, officer, officer_since"
 _VISIT_COLUMNS = (
     "ticket_id, leg, service_date, service, priority, channel, queued_at, called_at, last_called_at,"
@@ -50,9 +51,7 @@ _EVENT_COLUMNS = "seq, kind, ticket_id, counter, at, data, officer"
 # UNIQUE constraints back up the engine. Every later change updates the ticket's row.
 _INSERT_TICKET = f"INSERT INTO tickets ({_TICKET_COLUMNS}) VALUES ({', '.join('?' * 19)})"
 _UPSERT_TICKET = (
-    _INSERT_TICKET
-    + " ON CONFLICT (id) DO UPDATE SET "
-    + ", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in _TICKET_COLUMNS.split(",")[1:])
+    _INSERT_TICKET + " ON CONFLICT (id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _TICKET_FIELDS[1:])
 )
 
 
@@ -623,32 +622,10 @@ def _secret_from_row(row: Row) -> StaffSecret:
 
 
 def _ticket_row(t: Ticket) -> tuple:
-    return (t.id, t.service_date.isoformat(), t.origin_service, t.service, t.sequence, t.number, int(t.priority),
-            str(t.status), t.issued_at.isoformat(), t.queued_at.isoformat(), _iso(t.called_at), _iso(t.finished_at),
-            t.counter, t.recalls, t.transferred_from, t.token, t.officer, t.channel, _iso(t.booked_for))  # fmt: skip
+    record = {**t.as_record(), "priority": int(t.priority)}  # an INTEGER column in both databases
+    return tuple(record[field] for field in _TICKET_FIELDS)
 
 
 def _ticket_from_row(row: Row) -> Ticket:
-    (id_, day, origin, service, sequence, number, priority, status, issued, queued, called, finished, counter,
-     recalls, transferred_from, token, officer, channel, booked_for) = row  # fmt: skip
-    return Ticket(
-        id=id_,
-        service_date=date.fromisoformat(day),
-        origin_service=origin,
-        service=service,
-        sequence=sequence,
-        number=number,
-        priority=bool(priority),
-        status=Status(status),
-        issued_at=datetime.fromisoformat(issued),
-        queued_at=datetime.fromisoformat(queued),
-        called_at=_moment(called),
-        finished_at=_moment(finished),
-        counter=counter,
-        recalls=recalls,
-        transferred_from=transferred_from,
-        token=token,
-        officer=officer,
-        channel=channel,
-        booked_for=_moment(booked_for),
-    )
+    """A ticket's row holds every field of its record (engine/tickets.py), by the same names."""
+    return Ticket.from_record(dict(zip(_TICKET_FIELDS, row, strict=True)))
