@@ -190,8 +190,8 @@ class PostgresStore(SqlStore):
     async def _rows(self, query: str, params: tuple | list = ()) -> list[Row]:
         if (pinned := self._pinned_connection()) is not None:
             return await _fetch(pinned, query, params)
-        async with self.database.pool.connection() as connection, connection.transaction():
-            await connection.execute(_set_local_path(self.schema))
+        async with self.database.pool.connection() as connection:
+            await self.database.use_schema(connection, self.schema)
             return await _fetch(connection, query, params)
 
     async def _batches(self, query: str, params: tuple | list, size: int) -> AsyncIterator[list[Row]]:
