@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import itertools
 import logging
 import secrets
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from . import engine, views
 from .announce import Announcer, prewarm_plan, spoken_call
@@ -66,6 +68,39 @@ PREWARM_AHEAD = 10  # numbers ahead of each service's queue the voice may prepar
 REPLIES_KEPT = timedelta(days=2)
 CATCH_UP_BATCH = 500  # journal events read at a time when this node is behind
 FOLLOW_RETRY_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0)  # seconds, then the last one again
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+_finishing: set[asyncio.Task] = set()  # commands whose caller went away, kept until they end
+
+
+def to_the_end(
+    command: Callable[Concatenate[Hall, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[Hall, P], Awaitable[T]]:
+    """A command, once begun, runs to its end even when its caller is cancelled (a counter's
+    socket closing mid-command): the caller stops waiting for the reply, the command does not
+    stop. Cut short between its commit and the apply, the journal would hold an event this
+    node's memory lacks, and with the locks released the next decision would be made without
+    it: the same ticket called twice."""
+
+    @functools.wraps(command)
+    async def run(hall: Hall, *args: P.args, **kwargs: P.kwargs) -> T:
+        task = asyncio.ensure_future(command(hall, *args, **kwargs))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            _finishing.add(task)
+            task.add_done_callback(_finished_without_caller)
+            raise
+
+    return run
+
+
+def _finished_without_caller(task: asyncio.Task) -> None:
+    _finishing.discard(task)
+    if not task.cancelled() and (error := task.exception()) is not None and not isinstance(error, CommandError):
+        log.error("a command failed after its caller went away", exc_info=error)
 
 
 def survey_key(ticket: Ticket) -> str:
@@ -206,6 +241,7 @@ class Hall:
 
     # --- kiosk -------------------------------------------------------------------------
 
+    @to_the_end
     async def issue(
         self,
         service_id: str,
@@ -236,6 +272,7 @@ class Hall:
             )
             return await self._carry_out(decision, scope=scope, request_id=request_id)
 
+    @to_the_end
     async def settle_pending(self, ticket_id: str, printed: bool) -> dict:
         """Second phase of a printed issue: confirm the ticket, or cancel it so no ghost waits."""
         async with self._deciding():
@@ -257,6 +294,7 @@ class Hall:
             service.daily_quota,
         )
 
+    @to_the_end
     async def refresh_day(self) -> None:
         """Start the new service date's queue if local midnight has passed, before a read-only view."""
         async with self._deciding():
@@ -284,6 +322,7 @@ class Hall:
 
     # --- booking ahead (engine/booking.py) ------------------------------------------------
 
+    @to_the_end
     async def book(self, service_id: str, day: date, start: time, *, holder: str, phone: str | None) -> Booking:
         """Take a place in a session; one at a time, so two bookers never share the last place."""
         service = self.config.service(service_id)
@@ -331,6 +370,7 @@ class Hall:
                        and t.channel != "booking" and t.status != Status.CANCELLED) if day == self.today() else 0  # fmt: skip
         return taken + walk_ins >= quota
 
+    @to_the_end
     async def cancel_booking(self, token: str) -> Booking:
         """The holder cancels their own booking (before check-in)."""
         async with self._deciding():
@@ -345,6 +385,7 @@ class Hall:
         self._publish_booking(cancelled)
         return cancelled
 
+    @to_the_end
     async def cancel_session(self, service_id: str, day: date, start: time, reason: str) -> int:
         """Staff cancel a whole session (an outage at the agency): its holders' pages say why."""
         async with self._deciding():
@@ -356,6 +397,7 @@ class Hall:
                 self._publish_booking(cancelled)
         return len(holders)
 
+    @to_the_end
     async def check_in(self, code: str) -> dict:
         """A booking arrives (kiosk or counter): a real ticket of its service, placed as if it
         had joined at its session's start (engine/booking.py). The reply is the kiosk's."""
@@ -385,6 +427,7 @@ class Hall:
         self._publish_booking(checked)
         return reply
 
+    @to_the_end
     async def expire_bookings(self) -> int:
         """Bookings past their check-in window expire (a booking no-show in the reports)."""
         async with self._deciding():
@@ -448,6 +491,7 @@ class Hall:
 
     # --- counters ----------------------------------------------------------------------
 
+    @to_the_end
     async def command(
         self, counter_id: str, action: str, request_id: str, *, acknowledge: Acknowledge | None = None, **args: str
     ) -> dict:

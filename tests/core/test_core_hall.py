@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 
 from display_server.announce import TextAnnouncer
@@ -32,3 +34,43 @@ async def test_each_visitors_phone_hears_only_of_its_own_ticket(tmp_path):
         await store.close()
     tickets = [m["ticket"] for m in messages if m["type"] == "ticket"]
     assert [(t["number"], t["status"]) for t in tickets] == [("A-001", "called"), ("A-001", "served")]
+
+
+async def test_a_counter_that_hangs_up_mid_call_does_not_leave_its_ticket_to_be_called_again(store_factory):
+    """A counter's socket may close while its command is being written (a network blip, a
+    timeout): the command still runs to its end, so the next call takes the next ticket."""
+    config = parse_config(test_config_text())
+    store = store_factory()
+    await store.open()
+    written, go_on = asyncio.Event(), asyncio.Event()
+    commit = store.commit
+
+    async def commit_then_hang(*args, **kwargs):
+        seq = await commit(*args, **kwargs)
+        written.set()
+        await go_on.wait()  # the call is on disk; the counter hangs up here
+        return seq
+
+    hall = Hall(config, store, Hub(), TextAnnouncer(config.voice))
+    await hall.start()
+    try:
+        await hall.issue("ktp", request_id="k1")
+        await hall.issue("ktp", request_id="k2")
+        store.commit = commit_then_hang  # type: ignore[method-assign]
+        hung_up = asyncio.create_task(hall.command("loket-1", "call_next", "c1"))
+        await written.wait()
+        hung_up.cancel()
+        store.commit = commit  # type: ignore[method-assign]
+        go_on.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await hung_up
+        second = await hall.command("loket-3", "call_next", "c2")
+        again = await hall.command("loket-1", "call_next", "c1")  # the counter retries its request
+        calls = await store.events_on(hall.today(), ("called",), 10)
+    finally:
+        await store.close()
+    assert second["ticket"]["number"] == "A-002"
+    assert again["ticket"]["number"] == "A-001"  # its first call's reply, not a second call
+    assert sorted((e.ticket_id, e.counter) for e in calls) == sorted(
+        [(again["ticket"]["id"], "loket-1"), (second["ticket"]["id"], "loket-3")]
+    )
