@@ -30,7 +30,7 @@ from . import cache, languages, pack, text
 from .cache import PackSettings, Settings, cache_key
 from .call import SpokenCall
 from .languages import Part
-from .prewarm import Plan, Upcoming
+from .prewarm import Known, Plan, Upcoming
 from .process import WORKER_NICE
 from .speech import CACHE_BYTES_PER_HALL, IDLE_AFTER_CALL, PACK_RECHECK_SECONDS, Speech
 
@@ -79,6 +79,7 @@ class Announcer:
         # engine's, never inside it.
         self._lock = threading.Lock()
         self._upcoming: Upcoming | None = None
+        self._known: Known = {}  # the plans' candidates in the current voice (prewarm.Known)
         self._started = False
         # The Indonesian sentence -> every language said for it, from sentence(): the hall hands
         # announce() and key() the sentence only, and the screens show only the Indonesian one.
@@ -115,6 +116,7 @@ class Announcer:
             self._voice = voice
             self._settings = settings
             self._spoken.clear()  # the other languages' words may have changed with the voice
+            self._known = {}
             self._replan()
 
     @property
@@ -226,6 +228,7 @@ class Announcer:
                 self._settings = dataclasses.replace(
                     settings, pack=dataclasses.replace(settings.pack, signature=current)
                 )
+                self._known = {}
                 self._replan()
 
     def _replan(self) -> None:
@@ -236,7 +239,7 @@ class Announcer:
     def _new_plan(self) -> Plan | None:
         if self._upcoming is None or not self._settings.enabled:
             return None
-        return Plan(self._upcoming, self._voice, self._settings)
+        return Plan(self._upcoming, self._voice, self._settings, self._known)
 
 
 def _pairs(parts: tuple[Part, ...]) -> list[tuple[str, str]]:

@@ -25,13 +25,19 @@ log = logging.getLogger("antrian.audio")
 Upcoming = Callable[[], Iterable[SpokenCall]]
 # A call's sentence, its WAV's key, and every language said for it.
 Candidate = tuple[str, str, tuple[Part, ...]]
+# The candidates already put into words in one voice, by call: a hall re-plans on every call
+# and its next plans hold mostly the same calls, so each is put into words once, not per plan.
+Known = dict[SpokenCall, Candidate]
+KNOWN_LIMIT = 4096
 
 
 class Plan:
-    def __init__(self, upcoming: Upcoming, voice: Voice, settings: Settings | None = None):
-        """SETTINGS: the voice's, already made (making them reads the voice pack's files)."""
+    def __init__(self, upcoming: Upcoming, voice: Voice, settings: Settings | None = None, known: Known | None = None):
+        """SETTINGS: the voice's, already made (making them reads the voice pack's files).
+        KNOWN: candidates of earlier plans in the same voice and settings, kept and added to."""
         self.voice = voice
         self.settings = settings if settings is not None else Settings.of(voice)
+        self.known: Known = known if known is not None else {}
         self._upcoming = upcoming
         self._calls: Iterator[SpokenCall] | None = None
         self._held: Candidate | None = None
@@ -51,6 +57,8 @@ class Plan:
             except Exception:  # the server's plan failed: prewarm is an optimisation, calls go on
                 log.exception("the prewarm plan failed; prewarming stops until the next plan")
                 return None
+            if (known := self.known.get(call)) is not None:
+                return known
             try:
                 sentence = text.sentence(call, self.voice)
                 parts = (
@@ -59,7 +67,11 @@ class Plan:
             except ValueError as exc:
                 log.debug("prewarm skipped %r: %s", call, exc)
                 continue
-            return sentence, cache_key(sentence, self.settings, [(p.language, p.text) for p in parts]), parts
+            candidate = sentence, cache_key(sentence, self.settings, [(p.language, p.text) for p in parts]), parts
+            if len(self.known) >= KNOWN_LIMIT:
+                self.known.clear()
+            self.known[call] = candidate
+            return candidate
 
     def hold(self, candidate: Candidate) -> None:
         """Give CANDIDATE back; `next()` returns it again."""

@@ -174,3 +174,25 @@ async def test_the_key_is_pure(tmp_path: Path) -> None:
 def test_the_worker_command_lowers_its_priority(tmp_path: Path) -> None:
     command = Announcer(CONFIG.voice, tmp_path, nice=7).command
     assert command == [sys.executable, "-P", "-m", "antrian_voice.worker", "--nice", "7"]
+
+
+def test_a_call_is_put_into_words_once_across_the_plans_of_one_voice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hall re-plans on every call, and its next plan holds mostly the same calls: the voice's
+    thread builds each sentence and key once, not once per plan (it shares the CPU with the push)."""
+    from antrian_voice import prewarm, text
+
+    built: list[SpokenCall] = []
+    sentence = text.sentence
+    monkeypatch.setattr(text, "sentence", lambda call, voice: built.append(call) or sentence(call, voice))
+    known: prewarm.Known = {}
+
+    def walk(numbers: dict[str, str]) -> list[prewarm.Candidate]:
+        plan = prewarm.Plan(prewarm_plan(CONFIG, numbers, 2), CONFIG.voice, known=known)
+        return list(iter(plan.next, None))
+
+    first = walk({"kk": "B-041"})
+    second = walk({"kk": "B-042"})  # one number on: B-042 was in the first plan, B-043 is new
+    assert [c[0] for c in second] == [c[0] for c in walk({"kk": "B-042"})]
+    counters = len(first) // 2
+    assert len(built) == len(first) + counters  # only B-043's calls were new
+    assert {c[1] for c in second} >= {c[1] for c in first[counters:]}
