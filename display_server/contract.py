@@ -177,6 +177,7 @@ _ERRORS = (
     # the server or its devices
     ErrorCode("printer_error", 503, "Printer bermasalah, silakan hubungi petugas"),
     ErrorCode("internal_error", 500, "Server gagal menyimpan, coba lagi"),
+    ErrorCode("busy", 503, "Antrean sedang berubah, silakan coba lagi"),
     # only clients say these (no server sends them)
     ErrorCode("unreachable", 503, "Server tidak dapat dihubungi"),
     ErrorCode("timeout", 504, "Server tidak menjawab tepat waktu"),

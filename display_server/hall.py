@@ -56,7 +56,7 @@ from .engine import booking as booking_rules
 from .engine.booking import Booking
 from .hub import Hub
 from .staff import Credentials
-from .store import Event, Reply, Store, SurveyResponse
+from .store import Event, JournalMoved, Reply, Store, SurveyResponse
 from .survey_answer import SurveyAnswer
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ PREWARM_AHEAD = 10  # numbers ahead of each service's queue the voice may prepar
 REPLIES_KEPT = timedelta(days=2)
 CATCH_UP_BATCH = 500  # journal events read at a time when this node is behind
 FOLLOW_RETRY_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0)  # seconds, then the last one again
+DECIDE_ATTEMPTS = 3  # a decision the journal moved under is made again this many times at most
 
 
 P = ParamSpec("P")
@@ -78,15 +79,32 @@ _finishing: set[asyncio.Task] = set()  # commands whose caller went away, kept u
 def to_the_end(
     command: Callable[Concatenate[Hall, P], Coroutine[Any, Any, T]],
 ) -> Callable[Concatenate[Hall, P], Awaitable[T]]:
-    """A command, once begun, runs to its end even when its caller is cancelled (a counter's
-    socket closing mid-command): the caller stops waiting for the reply, the command does not
-    stop. Cut short between its commit and the apply, the journal would hold an event this
-    node's memory lacks, and with the locks released the next decision would be made without
-    it: the same ticket called twice."""
+    """A hall's command, carried through:
+
+    - once begun, it runs to its end even when its caller is cancelled (a counter's socket
+      closing mid-command): the caller stops waiting for the reply, the command does not stop.
+      Cut short between its commit and the apply, the journal would hold an event this node's
+      memory lacks, and with the locks released the next decision would be made without it:
+      the same ticket called twice;
+    - when its decision could not be written because the journal moved under it (another
+      node's event at its seq: `JournalMoved`, nothing written), it catches up and decides
+      again, on what is now true."""
+
+    async def decide(hall: Hall, *args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in itertools.count(1):
+            try:
+                return await command(hall, *args, **kwargs)
+            except JournalMoved as moved:
+                if attempt >= DECIDE_ATTEMPTS:
+                    raise CommandError("busy", "the queue changed meanwhile; try again") from moved
+                log.warning("%s: catching up and deciding again", moved)
+                async with hall._lock:
+                    await hall._catch_up()
+        raise AssertionError("unreachable")
 
     @functools.wraps(command)
     async def run(hall: Hall, *args: P.args, **kwargs: P.kwargs) -> T:
-        task = asyncio.ensure_future(command(hall, *args, **kwargs))
+        task = asyncio.ensure_future(decide(hall, *args, **kwargs))
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
@@ -587,7 +605,7 @@ class Hall:
         data = {"ticket": decision.ticket.as_json(), "call": call, "outcome": engine.outcome_record(decision)}
         stored_reply = Reply(scope, request_id, reply, self.clock()) if request_id else None
         officer = engine.desk_of(self.desks, decision.counter).officer if decision.counter else None
-        seq = await self.store.commit(decision, data, stored_reply, officer, booking)
+        seq = await self.store.commit(decision, data, stored_reply, officer, booking, seq=self.applied_seq + 1)
         self.applied_seq = seq
         self.state.apply(decision)
         if acknowledge is not None:
@@ -614,7 +632,8 @@ class Hall:
             "desks": [d.as_json() for d in decision.desks],
             "reason": decision.reason,
         }
-        seq = await self.store.commit(decision, data, Reply(scope, request_id, reply, self.clock()))
+        reply_kept = Reply(scope, request_id, reply, self.clock())
+        seq = await self.store.commit(decision, data, reply_kept, seq=self.applied_seq + 1)
         self.applied_seq = seq
         self.desks = desks
         if acknowledge is not None:

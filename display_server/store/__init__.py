@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .interface import Change, DeskDay, Event, Reply, StaffSecret, Store, SurveyResponse, Visit, VisitCount
+from .interface import (
+    Change,
+    DeskDay,
+    Event,
+    JournalMoved,
+    Reply,
+    StaffSecret,
+    Store,
+    SurveyResponse,
+    Visit,
+    VisitCount,
+)
 from .sqlite import SchemaTooNewError, SqliteStore
 
 DB_NAME = "antrian.sqlite3"
@@ -49,6 +60,7 @@ __all__ = [
     "Change",
     "DeskDay",
     "Event",
+    "JournalMoved",
     "Reply",
     "SchemaTooNewError",
     "SqliteStore",

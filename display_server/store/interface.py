@@ -12,6 +12,16 @@ from ..engine import Desk, DeskChange, Outcome, Ticket
 from ..engine.booking import Booking
 
 
+class JournalMoved(Exception):
+    """A commit's event could not take the `seq` it was decided at: the journal has an event
+    there already (another node's, which its decider did not see). Nothing was written; catch
+    up and decide again."""
+
+    def __init__(self, seq: int):
+        super().__init__(f"the journal already has an event at seq {seq}")
+        self.seq = seq
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """A command's reply, kept so that a retried request id gets it again without acting."""
@@ -145,7 +155,13 @@ class Store(Protocol):
         reply: Reply | None = None,
         officer: str | None = None,
         booking: Booking | None = None,
-    ) -> int: ...
+        *,
+        seq: int,
+    ) -> int:
+        """Write a decision's effects as the journal's event SEQ, the one after the event it
+        was decided on; JournalMoved (nothing written) when SEQ is taken."""
+        ...
+
     async def find_reply(self, scope: str, request_id: str) -> dict | None: ...
     async def forget_replies_before(self, moment: datetime) -> None: ...
     async def tickets_on(self, service_date: date) -> list[Ticket]: ...

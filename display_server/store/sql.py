@@ -19,7 +19,7 @@ from typing import Any, Protocol, TypeVar
 from ..contract import DeskState
 from ..engine import Desk, DeskChange, Outcome, Status, Ticket
 from ..engine.booking import Booking, BookingStatus
-from .interface import Change, DeskDay, Event, Reply, StaffSecret, SurveyResponse, Visit, VisitCount
+from .interface import Change, DeskDay, Event, JournalMoved, Reply, StaffSecret, SurveyResponse, Visit, VisitCount
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
@@ -112,10 +112,13 @@ class SqlStore:
         reply: Reply | None = None,
         officer: str | None = None,
         booking: Booking | None = None,
+        *,
+        seq: int,
     ) -> int:
         """Write the command's effects in one transaction (with the booking a check-in turns
-        into this ticket, when there is one); return the event's `seq`."""
-        return await self._write(_commit, self.dialect, change, data, reply, officer, booking)
+        into this ticket, when there is one) as the journal's event SEQ; return SEQ."""
+        await self._write(_commit, self.dialect, self.integrity_errors, change, data, reply, officer, booking, seq)
+        return seq
 
     async def forget_replies_before(self, moment: datetime) -> None:
         await self._write(_execute, "DELETE FROM replies WHERE at < ?", (moment.isoformat(),))
@@ -361,35 +364,52 @@ def _insert_unless_taken(db: Writer, integrity_errors: tuple[type[Exception], ..
 def _commit(
     db: Writer,
     dialect: Dialect,
+    integrity_errors: tuple[type[Exception], ...],
     change: Change,
     data: dict,
     reply: Reply | None,
     officer: str | None,
     booking: Booking | None,
-) -> int:
+    seq: int,
+) -> None:
+    """The event first, at the `seq` the decision was made after: a decider that did not see
+    an event there (another node's, committing while its lock was lost with its process)
+    finds the seq taken, or waits for its commit and then finds it, and writes nothing."""
     with db.transaction():
+        try:
+            db.execute(
+                "INSERT INTO events (seq, kind, service_date, ticket_id, counter, officer, at, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (seq, *_event_row(change, data, officer)),
+            )
+        except integrity_errors as error:
+            raise JournalMoved(seq) from error  # leaving the block rolls the transaction back
         if booking is not None:
             _update_booking(db, booking)
         if isinstance(change, DeskChange):
-            event = _write_desks(db, change, data)
+            _write_desks(db, change)
         else:
-            event = _write_tickets(db, dialect, change, data, officer)
-        (seq,) = db.execute(
-            "INSERT INTO events (kind, service_date, ticket_id, counter, officer, at, data)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-            event,
-        ).fetchone()
+            _write_tickets(db, dialect, change, officer)
         if reply is not None:
             db.execute(
                 "INSERT INTO replies (scope, request_id, reply, at) VALUES (?, ?, ?, ?)",
                 (reply.scope, reply.request_id, json.dumps(reply.body, ensure_ascii=False), reply.at.isoformat()),
             )
         db.notify(seq)
-    return int(seq)
 
 
-def _write_tickets(db: Writer, dialect: Dialect, outcome: Outcome, data: dict, officer: str | None) -> tuple:
-    """The tickets' rows; the journal's event row."""
+def _event_row(change: Change, data: dict, officer: str | None) -> tuple:
+    """The journal's row of a decision, but its seq."""
+    body = json.dumps(data, ensure_ascii=False)
+    if isinstance(change, DeskChange):
+        return (change.kind, data["service_date"], None, change.counter, change.officer, change.at.isoformat(), body)
+    at = change.call.at if change.call else change.ticket.issued_at
+    service_date = change.ticket.service_date.isoformat()
+    return (change.kind, service_date, change.ticket.id, change.counter, officer, at.isoformat(), body)
+
+
+def _write_tickets(db: Writer, dialect: Dialect, outcome: Outcome, officer: str | None) -> None:
+    """The tickets' rows and their visits."""
     issued = outcome.ticket if outcome.kind == "issued" else None
     if issued is not None:  # a new ticket: a plain INSERT, so a repeated number cannot overwrite one
         db.execute(_INSERT_TICKET, _ticket_row(issued))
@@ -397,10 +417,6 @@ def _write_tickets(db: Writer, dialect: Dialect, outcome: Outcome, data: dict, o
     if changed:
         db.executemany(_UPSERT_TICKET, changed)
     _record_visits(db, dialect, outcome, officer)
-    at = outcome.call.at if outcome.call else outcome.ticket.issued_at
-    service_date = outcome.ticket.service_date.isoformat()
-    body = json.dumps(data, ensure_ascii=False)
-    return (outcome.kind, service_date, outcome.ticket.id, outcome.counter, officer, at.isoformat(), body)
 
 
 # --- visits: one row per ticket per service it queued in, for the reports -----------------
@@ -468,8 +484,8 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _write_desks(db: Writer, change: DeskChange, data: dict) -> tuple:
-    """The desks' rows (the officer leaving a desk first: one officer, one desk); the event row."""
+def _write_desks(db: Writer, change: DeskChange) -> None:
+    """The desks' rows (the officer leaving a desk first: one officer, one desk)."""
     for desk in change.desks:
         db.execute(
             f"INSERT INTO desks ({_DESK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (counter) DO UPDATE SET"
@@ -477,9 +493,6 @@ def _write_desks(db: Writer, change: DeskChange, data: dict) -> tuple:
             " officer = excluded.officer, officer_since = excluded.officer_since",
             _desk_row(desk),
         )
-    service_date = data["service_date"]
-    body = json.dumps(data, ensure_ascii=False)
-    return (change.kind, service_date, None, change.counter, change.officer, change.at.isoformat(), body)
 
 
 _SAVE_SECRET = (

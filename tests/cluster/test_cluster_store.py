@@ -165,13 +165,38 @@ async def test_a_command_that_fails_to_commit_is_heard_by_no_node(nodes):
         first.state.last_sequence.clear()
         with pytest.raises(psycopg.errors.UniqueViolation):
             await first.store.commit(
-                *stale_issue(first), officer=None
+                *stale_issue(first), officer=None, seq=2
             )  # ...and the store refuses it: nothing is published
         await first.issue("kk")
         await until(lambda: len(heard) >= 2)
     finally:
         listening.cancel()
     assert heard == [None, 1, 2]  # the refused command took no seq that anyone heard of
+
+
+async def test_a_node_that_decided_while_another_nodes_commit_was_in_flight_writes_nothing_and_decides_again(
+    nodes, postgres_dsn: str
+):
+    """A killed node's lock goes with its connection, and PostgreSQL may let it go before the
+    same node's last commit (on its writer connection) is through. The next node then decides
+    without that event; its write must wait for it, find its seq taken, and decide again."""
+    hall = await nodes()
+    await hall.issue("ktp")
+    async with await psycopg.AsyncConnection.connect(postgres_dsn) as dying_node:  # its lock is already gone
+        await dying_node.execute("SET search_path TO antrian")
+        await dying_node.execute(
+            "INSERT INTO events (seq, kind, service_date, ticket_id, counter, officer, at, data)"
+            " VALUES (2, 'opened', %s, NULL, 'loket-3', NULL, %s, %s)",
+            (hall.today().isoformat(), hall.clock().isoformat(), '{"desks": [], "reason": null}'),
+        )
+        called = asyncio.create_task(hall.command("loket-1", "call_next", "c-1"))
+        await asyncio.sleep(0.5)
+        assert not called.done()  # its event waits on the seq the dying node's commit holds
+        await dying_node.commit()
+    reply = await called
+    assert reply["ticket"]["number"] == "A-001"
+    assert [e.seq for e in await hall.store.events_after(0, 10)] == [1, 2, 3]
+    assert hall.applied_seq == 3
 
 
 async def test_nodes_carry_on_after_postgresql_restarts(nodes, postgres_server: PostgresServer):

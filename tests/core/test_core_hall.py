@@ -74,3 +74,28 @@ async def test_a_counter_that_hangs_up_mid_call_does_not_leave_its_ticket_to_be_
     assert sorted((e.ticket_id, e.counter) for e in calls) == sorted(
         [(again["ticket"]["id"], "loket-1"), (second["ticket"]["id"], "loket-3")]
     )
+
+
+async def test_a_decision_made_on_memory_the_journal_has_moved_past_is_not_written_but_made_again(tmp_path):
+    """Two halls on one journal, neither told of the other's events (as a node whose cluster
+    lock was lost): each event takes the seq after the one its decision was made on, so the
+    second decider finds that seq taken, catches up, and decides on what is now true."""
+    config = parse_config(test_config_text())
+    stores = [SqliteStore(tmp_path / "antrian.sqlite3"), SqliteStore(tmp_path / "antrian.sqlite3")]
+    halls = []
+    for store in stores:
+        await store.open()
+        halls.append(Hall(config, store, Hub(), TextAnnouncer(config.voice)))
+    try:
+        await halls[0].issue("ktp", request_id="k1")
+        await halls[0].issue("ktp", request_id="k2")
+        for hall in halls:
+            await hall.start()
+        first = await halls[0].command("loket-1", "call_next", "c1")
+        second = await halls[1].command("loket-3", "call_next", "c2")  # its memory has not seen c1
+        calls = await stores[0].events_on(halls[0].today(), ("called",), 10)
+    finally:
+        for store in stores:
+            await store.close()
+    assert (first["ticket"]["number"], second["ticket"]["number"]) == ("A-001", "A-002")
+    assert [(e.seq, e.counter) for e in sorted(calls, key=lambda e: e.seq)] == [(3, "loket-1"), (4, "loket-3")]

@@ -55,7 +55,7 @@ async def test_a_command_that_fails_to_commit_writes_nothing(hall):
         pending=False,
     )
     with pytest.raises(sqlite3.IntegrityError):
-        await hall.store.commit(decision, {}, Reply("kiosk", "kiosk-2", {"ok": True}, now))
+        await hall.store.commit(decision, {}, Reply("kiosk", "kiosk-2", {"ok": True}, now), seq=2)
     assert await hall.store.find_reply("kiosk", "kiosk-2") is None
     assert await hall.store.last_seq() == 1
     assert len(await hall.store.tickets_on(hall.state.service_date)) == 1
