@@ -32,7 +32,7 @@ from .call import SpokenCall
 from .languages import Part
 from .prewarm import Known, Plan, Upcoming
 from .process import WORKER_NICE
-from .speech import CACHE_BYTES_PER_HALL, IDLE_AFTER_CALL, PACK_RECHECK_SECONDS, Speech
+from .speech import CACHE_BYTES_PER_HALL, IDLE_AFTER_CALL, PACK_RECHECK_SECONDS, PREWARM_SLOWER_THAN, Speech
 
 if TYPE_CHECKING:
     from .settings import Voice
@@ -56,6 +56,7 @@ class Announcer:
         cache_max_bytes: int = CACHE_BYTES_PER_HALL,
         nice: int = WORKER_NICE,
         idle_after_call: float = IDLE_AFTER_CALL,
+        prewarm_slower_than: float = PREWARM_SLOWER_THAN,
         command: Sequence[str] | None = None,
     ):
         """SPEECH: a shared engine, which its owner starts and stops; then DATA_DIR and the
@@ -72,6 +73,7 @@ class Announcer:
             cache_max_bytes=cache_max_bytes,
             nice=nice,
             idle_after_call=idle_after_call,
+            prewarm_slower_than=prewarm_slower_than,
             command=command,
         )
         # Settings and the plan change from the event loop (set_voice, prewarm) and from the

@@ -17,13 +17,16 @@ A call always goes first, whichever hall announced it, in the order announced. T
 prewarm plans are drawn from in turn, one job each (a candidate already made costs no turn),
 only while no call is queued and no call was announced in the last `idle_after_call` seconds; a
 candidate built while a call arrived is put back and that hall draws again first. At most the one prewarm job already in the worker
-(tens of ms) runs ahead of a call.
+(tens of ms) runs ahead of a call. And only where it pays: while the worker's recent jobs took
+longer than `prewarm_slower_than` (a slow board, a loaded machine); on a fast one a call's own
+WAV is made on demand before the screen asks for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import statistics
 import threading
 import time
 from collections import deque
@@ -43,13 +46,20 @@ log = logging.getLogger("antrian.audio")
 _PENDING, _READY, _FAILED = "pending", "ready", "failed"
 _STATUS_LIMIT = 50_000
 IDLE_AFTER_CALL = 0.5  # seconds: the server is pushing the call to every screen meanwhile
+# Prewarm only where a WAV made on demand would come late: when the worker's recent jobs took
+# longer than this (median, wall clock). On a PC eSpeak NG takes 10-20 ms a sentence and a
+# call's own WAV is ready before the TV asks for it; prewarming there would make ~9 WAVs a call
+# (every counter of the called service, one number further), 8 never played, on the CPU the
+# push to the screens runs on. A slow board, a loaded machine or a slow voice prewarms.
+PREWARM_SLOWER_THAN = 0.05
+JOB_TIMES_KEPT = 9
 PRUNE_EVERY = 200  # jobs
 PACK_RECHECK_SECONDS = 5.0  # how often a voice pack's files are looked at for a change
 # A hall's prewarm plan alone is ~270 WAVs of ~350 kB: an engine serving many halls is given this
 # much per hall, or it would prune one hall's prepared WAVs to make another's, without end.
 CACHE_BYTES_PER_HALL = 512 * 1024 * 1024
 
-__all__ = ["CACHE_BYTES_PER_HALL", "IDLE_AFTER_CALL", "PACK_RECHECK_SECONDS", "Member", "Speech"]
+__all__ = ["CACHE_BYTES_PER_HALL", "IDLE_AFTER_CALL", "PACK_RECHECK_SECONDS", "PREWARM_SLOWER_THAN", "Member", "Speech"]
 
 
 class Member(Protocol):
@@ -86,17 +96,20 @@ class Speech:
         cache_max_bytes: int = CACHE_BYTES_PER_HALL,
         nice: int = WORKER_NICE,
         idle_after_call: float = IDLE_AFTER_CALL,
+        prewarm_slower_than: float = PREWARM_SLOWER_THAN,
         command: Sequence[str] | None = None,
     ):
         """The WAVs go to DATA_DIR/audio, pruned past CACHE_MAX_BYTES (for N halls, give N times
-        `CACHE_BYTES_PER_HALL`). COMMAND starts a worker (default: `python -m antrian_voice.worker
-        --nice NICE`)."""
+        `CACHE_BYTES_PER_HALL`). The plans are drawn from only while the worker's recent jobs
+        took longer than PREWARM_SLOWER_THAN seconds (0: always). COMMAND starts a worker
+        (default: `python -m antrian_voice.worker --nice NICE`)."""
         self.cache_dir = Path(data_dir) / "audio"
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.job_timeout = job_timeout
         self.startup_timeout = startup_timeout
         self.cache_max_bytes = cache_max_bytes
         self.idle_after_call = idle_after_call
+        self.prewarm_slower_than = prewarm_slower_than
         self.command = list(command) if command is not None else worker_command(nice)
 
         self._cond = threading.Condition()
@@ -113,6 +126,7 @@ class Speech:
         self._worker: WorkerProcess | None = None
         self._hang_next = 0.0
         self._since_prune = 0
+        self._job_seconds: deque[float] = deque(maxlen=JOB_TIMES_KEPT)  # the supervisor's own
         self._packs_told: set[tuple[PackSettings, float]] = set()  # (pack, volume) the worker knows
         self._lacking_logged: set[tuple[str, str]] = set()  # (pack folder, "language: word")
         # Counters for tests and the bench: workers started, jobs the worker finished, restarts
@@ -251,6 +265,12 @@ class Speech:
                 # Months of calls: forget settled keys; the files on disk still answer for them.
                 self._status = {k: s for k, s in self._status.items() if s == _PENDING}
 
+    def _prewarm_pays(self) -> bool:
+        """Whether a call's WAV made on demand would come late (no job timed yet: it might)."""
+        if not self._job_seconds:
+            return True
+        return statistics.median(self._job_seconds) >= self.prewarm_slower_than
+
     def _quiet_for(self) -> float:
         """Seconds until the plans may be drawn from: 0 when idle. Call with the lock held."""
         if self._queue:
@@ -286,7 +306,7 @@ class Speech:
             member: Member | None = None
             with self._cond:
                 while not self._stopping and not self._queue:
-                    if not self._turns:
+                    if not self._turns or not self._prewarm_pays():
                         if not self._cond.wait(self._recheck_period()):
                             break  # idle for a while: look at the packs' files again
                     elif (quiet := self._quiet_for()) > 0:
@@ -296,7 +316,7 @@ class Speech:
                 if self._stopping:
                     return None
                 job = self._next_call()
-                if job is None and self._turns:
+                if job is None and self._turns and self._prewarm_pays():
                     member = self._turns.popleft()
                     plan = self._plans[member]
             if job is not None:
@@ -411,10 +431,12 @@ class Speech:
             try:
                 worker = self._ensure_worker()
                 self._tell_packs(worker)
+                started = time.monotonic()
                 worker.send(message)
                 reply = worker.read(self.job_timeout)
                 while reply.get("id") != attempt:
                     reply = worker.read(self.job_timeout)
+                self._job_seconds.append(time.monotonic() - started)
             except (WorkerDied, WorkerHung, OSError, ValueError) as exc:
                 self._discard_worker(exc, job)
                 message.pop("hang", None)

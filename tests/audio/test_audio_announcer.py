@@ -189,7 +189,17 @@ async def test_config_reload_changes_the_voice(announcer: Announcer) -> None:
     assert words(announcer, "A-12", "loket-1") == "Nomor antrean a satu dua, silakan menuju loket satu."
 
 
-async def test_prewarm_fills_the_cache_for_the_next_calls(announcer: Announcer) -> None:
+@pytest.fixture
+async def slow_machine(tmp_path: Path) -> AsyncIterator[Announcer]:
+    """An announcer that counts every job as slow (as on a slow board): it prewarms."""
+    a = Announcer(CONFIG.voice, tmp_path, job_timeout=2.0, prewarm_slower_than=0.0)
+    await a.start()
+    yield a
+    await a.stop()
+
+
+async def test_where_synthesis_is_slow_prewarm_fills_the_cache_for_the_next_calls(slow_machine: Announcer) -> None:
+    announcer = slow_machine
     announcer.prewarm(prewarm_plan(CONFIG, {"kk": format_number("B", 41), "paspor": "L-007"}, 10))
     expected = [
         text
@@ -209,6 +219,25 @@ async def test_prewarm_fills_the_cache_for_the_next_calls(announcer: Announcer) 
     announcer.announce(expected[0])
     assert await announcer.wav(keys[0]) is not None
     assert announcer.jobs_done == jobs
+
+
+async def test_where_synthesis_is_fast_a_calls_wav_is_made_on_demand_and_nothing_is_prewarmed(tmp_path: Path) -> None:
+    announcer = Announcer(CONFIG.voice, tmp_path, prewarm_slower_than=60.0)  # every job counts as fast
+    announcer.prewarm(prewarm_plan(CONFIG, {"kk": format_number("B", 41)}, 10))
+    await announcer.start()
+    try:
+        for _ in range(600):
+            if announcer.jobs_done:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)
+        assert announcer.jobs_done == 1  # the first job measures the machine; then no more
+        text = words(announcer, "B-050", "loket-4")
+        announcer.announce(text)
+        assert await announcer.wav(announcer.key(text)) is not None
+        assert announcer.jobs_done == 2
+    finally:
+        await announcer.stop()
 
 
 async def test_stop_ends_the_worker(tmp_path: Path) -> None:
@@ -238,7 +267,7 @@ def test_long_espeak_data_path_is_shortened(tmp_path: Path) -> None:
 
 
 async def test_a_plan_given_before_start_is_followed_and_nothing_else(tmp_path: Path) -> None:
-    announcer = Announcer(CONFIG.voice, tmp_path)
+    announcer = Announcer(CONFIG.voice, tmp_path, prewarm_slower_than=0.0)
     announcer.prewarm(prewarm_plan(CONFIG, {"paspor": "L-042"}, 10))  # the hall does this before start()
     await announcer.start()
     try:

@@ -32,6 +32,7 @@ class Harness:
             tmp_path,
             job_timeout=60.0,
             idle_after_call=0.0,
+            prewarm_slower_than=0.0,  # the stand-in is fast; these tests are about the order
             command=[sys.executable, str(FAKE_WORKER), str(self.log), str(self.gate)],
         )
 

@@ -39,6 +39,7 @@ class Deployment:
             tmp_path,
             job_timeout=60.0,
             idle_after_call=0.0,
+            prewarm_slower_than=0.0,  # the stand-in is fast; these tests are about the turns
             command=[sys.executable, str(FAKE_WORKER), str(self.log), str(self.gate)],
         )
         self.a = Announcer(HALL_A.voice, tmp_path / "a", speech=self.speech)
