@@ -605,7 +605,8 @@ class Hall:
         data = {"ticket": decision.ticket.as_json(), "call": call, "outcome": engine.outcome_record(decision)}
         stored_reply = Reply(scope, request_id, reply, self.clock()) if request_id else None
         officer = engine.desk_of(self.desks, decision.counter).officer if decision.counter else None
-        seq = await self.store.commit(decision, data, stored_reply, officer, booking, seq=self.applied_seq + 1)
+        seq = self.applied_seq + 1
+        await self.store.commit(decision, data, stored_reply, officer, booking, seq=seq)
         self.applied_seq = seq
         self.state.apply(decision)
         if acknowledge is not None:
@@ -632,8 +633,8 @@ class Hall:
             "desks": [d.as_json() for d in decision.desks],
             "reason": decision.reason,
         }
-        reply_kept = Reply(scope, request_id, reply, self.clock())
-        seq = await self.store.commit(decision, data, reply_kept, seq=self.applied_seq + 1)
+        seq = self.applied_seq + 1
+        await self.store.commit(decision, data, Reply(scope, request_id, reply, self.clock()), seq=seq)
         self.applied_seq = seq
         self.desks = desks
         if acknowledge is not None:

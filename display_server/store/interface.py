@@ -157,7 +157,7 @@ class Store(Protocol):
         booking: Booking | None = None,
         *,
         seq: int,
-    ) -> int:
+    ) -> None:
         """Write a decision's effects as the journal's event SEQ, the one after the event it
         was decided on; JournalMoved (nothing written) when SEQ is taken."""
         ...

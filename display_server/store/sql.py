@@ -114,11 +114,10 @@ class SqlStore:
         booking: Booking | None = None,
         *,
         seq: int,
-    ) -> int:
+    ) -> None:
         """Write the command's effects in one transaction (with the booking a check-in turns
-        into this ticket, when there is one) as the journal's event SEQ; return SEQ."""
+        into this ticket, when there is one) as the journal's event SEQ."""
         await self._write(_commit, self.dialect, self.integrity_errors, change, data, reply, officer, booking, seq)
-        return seq
 
     async def forget_replies_before(self, moment: datetime) -> None:
         await self._write(_execute, "DELETE FROM replies WHERE at < ?", (moment.isoformat(),))
