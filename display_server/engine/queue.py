@@ -100,15 +100,20 @@ class QueueState:
 
     def preview(self, outcome: Outcome) -> QueueState:
         """A copy with `outcome` applied: to answer with the state a command will leave."""
-        copy = QueueState(
+        copy = self.copy()
+        copy.apply(outcome)
+        return copy
+
+    def copy(self) -> QueueState:
+        """A copy that changes apart from this one (a draft of decisions not yet committed)."""
+        return QueueState(
             self.service_date,
             dict(self.tickets),
             {k: CounterState(v.current, v.normals_since_priority) for k, v in self.counters.items()},
             dict(self.last_sequence),
             {k: dict(v) for k, v in self._waiting.items()},
+            {k: list(v) for k, v in self.waits.items()},
         )
-        copy.apply(outcome)
-        return copy
 
     def apply(self, outcome: Outcome) -> None:
         for ticket in outcome.changed:

@@ -8,6 +8,7 @@ from pathlib import Path
 from .interface import (
     Change,
     DeskDay,
+    Entry,
     Event,
     JournalMoved,
     Reply,
@@ -59,6 +60,7 @@ __all__ = [
     "DB_NAME",
     "Change",
     "DeskDay",
+    "Entry",
     "Event",
     "JournalMoved",
     "Reply",

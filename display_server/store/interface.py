@@ -58,6 +58,19 @@ Change = Outcome | DeskChange
 
 
 @dataclass(frozen=True, slots=True)
+class Entry:
+    """One decision as the journal keeps it: its event at SEQ (the one after the event it was
+    decided on), its rows, the reply a retry gets, and the booking a check-in turns into it."""
+
+    change: Change
+    data: dict
+    seq: int
+    reply: Reply | None = None
+    officer: str | None = None
+    booking: Booking | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SurveyResponse:
     """One visitor's SKM answers (docs/skm.md): nine scores 1-4 and an optional profile."""
 
@@ -160,6 +173,11 @@ class Store(Protocol):
     ) -> None:
         """Write a decision's effects as the journal's event SEQ, the one after the event it
         was decided on; JournalMoved (nothing written) when SEQ is taken."""
+        ...
+
+    async def commit_all(self, entries: list[Entry]) -> None:
+        """Write ENTRIES (consecutive seqs) in one transaction: all of them or, on any error
+        (JournalMoved when a seq is taken), none."""
         ...
 
     async def find_reply(self, scope: str, request_id: str) -> dict | None: ...

@@ -19,7 +19,18 @@ from typing import Any, Protocol, TypeVar
 from ..contract import DeskState
 from ..engine import Desk, DeskChange, Outcome, Status, Ticket
 from ..engine.booking import Booking, BookingStatus
-from .interface import Change, DeskDay, Event, JournalMoved, Reply, StaffSecret, SurveyResponse, Visit, VisitCount
+from .interface import (
+    Change,
+    DeskDay,
+    Entry,
+    Event,
+    JournalMoved,
+    Reply,
+    StaffSecret,
+    SurveyResponse,
+    Visit,
+    VisitCount,
+)
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
@@ -117,7 +128,12 @@ class SqlStore:
     ) -> None:
         """Write the command's effects in one transaction (with the booking a check-in turns
         into this ticket, when there is one) as the journal's event SEQ."""
-        await self._write(_commit, self.dialect, self.integrity_errors, change, data, reply, officer, booking, seq)
+        await self.commit_all([Entry(change, data, seq, reply, officer, booking)])
+
+    async def commit_all(self, entries: list[Entry]) -> None:
+        """Several decisions in one transaction: one fsync (SQLite) or WAL flush (PostgreSQL)
+        for a burst of commands (the hall's group commit)."""
+        await self._write(_commit, self.dialect, self.integrity_errors, entries)
 
     async def forget_replies_before(self, moment: datetime) -> None:
         await self._write(_execute, "DELETE FROM replies WHERE at < ?", (moment.isoformat(),))
@@ -360,41 +376,37 @@ def _insert_unless_taken(db: Writer, integrity_errors: tuple[type[Exception], ..
     return True
 
 
-def _commit(
-    db: Writer,
-    dialect: Dialect,
-    integrity_errors: tuple[type[Exception], ...],
-    change: Change,
-    data: dict,
-    reply: Reply | None,
-    officer: str | None,
-    booking: Booking | None,
-    seq: int,
-) -> None:
-    """The event first, at the `seq` the decision was made after: a decider that did not see
+def _commit(db: Writer, dialect: Dialect, integrity_errors: tuple[type[Exception], ...], entries: list[Entry]) -> None:
+    """Each event first, at the `seq` its decision was made after: a decider that did not see
     an event there (another node's, committing while its lock was lost with its process)
     finds the seq taken, or waits for its commit and then finds it, and writes nothing."""
     with db.transaction():
-        try:
-            db.execute(
-                "INSERT INTO events (seq, kind, service_date, ticket_id, counter, officer, at, data)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (seq, *_event_row(change, data, officer)),
-            )
-        except integrity_errors as error:
-            raise JournalMoved(seq) from error  # leaving the block rolls the transaction back
-        if booking is not None:
-            _update_booking(db, booking)
-        if isinstance(change, DeskChange):
-            _write_desks(db, change)
-        else:
-            _write_tickets(db, dialect, change, officer)
-        if reply is not None:
-            db.execute(
-                "INSERT INTO replies (scope, request_id, reply, at) VALUES (?, ?, ?, ?)",
-                (reply.scope, reply.request_id, json.dumps(reply.body, ensure_ascii=False), reply.at.isoformat()),
-            )
-        db.notify(seq)
+        for entry in entries:
+            _write_entry(db, dialect, integrity_errors, entry)
+        db.notify(entries[-1].seq)
+
+
+def _write_entry(db: Writer, dialect: Dialect, integrity_errors: tuple[type[Exception], ...], entry: Entry) -> None:
+    change, officer = entry.change, entry.officer
+    try:
+        db.execute(
+            "INSERT INTO events (seq, kind, service_date, ticket_id, counter, officer, at, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (entry.seq, *_event_row(change, entry.data, officer)),
+        )
+    except integrity_errors as error:
+        raise JournalMoved(entry.seq) from error  # leaving the transaction's block rolls it back
+    if entry.booking is not None:
+        _update_booking(db, entry.booking)
+    if isinstance(change, DeskChange):
+        _write_desks(db, change)
+    else:
+        _write_tickets(db, dialect, change, officer)
+    if (reply := entry.reply) is not None:
+        db.execute(
+            "INSERT INTO replies (scope, request_id, reply, at) VALUES (?, ?, ?, ?)",
+            (reply.scope, reply.request_id, json.dumps(reply.body, ensure_ascii=False), reply.at.isoformat()),
+        )
 
 
 def _event_row(change: Change, data: dict, officer: str | None) -> tuple:
