@@ -4,7 +4,10 @@
                                                                         -> announce (voice)
 
 Commands are serialised by one lock, so numbering and "who gets which ticket" are
-decided one at a time; the store's UNIQUE constraints back that up. When several nodes
+decided one at a time; the store's UNIQUE constraints back that up. The commands that write
+the journal take turns (`turns.py`, group commit): whoever leads decides every waiting
+command on a draft of memory, in order, commits them in one transaction, and only then puts
+the draft in force, acknowledges and publishes. When several nodes
 serve the hall (PostgreSQL), the store's `command()` extends that lock across them, and a
 node whose memory is behind the journal catches up before it decides (`_deciding`).
 Events committed by other nodes are applied and published here exactly as our own are
@@ -30,7 +33,7 @@ import itertools
 import logging
 import secrets
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -56,8 +59,9 @@ from .engine import booking as booking_rules
 from .engine.booking import Booking
 from .hub import Hub
 from .staff import Credentials
-from .store import Event, JournalMoved, Reply, Store, SurveyResponse
+from .store import Entry, Event, JournalMoved, Reply, Store, SurveyResponse
 from .survey_answer import SurveyAnswer
+from .turns import Draft, DraftFunction, Publish, Turn, without_twins
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +119,7 @@ def to_the_end(
     return run
 
 
-def _finished_without_caller(task: asyncio.Task) -> None:
+def _finished_without_caller(task: asyncio.Future) -> None:
     _finishing.discard(task)
     if not task.cancelled() and (error := task.exception()) is not None and not isinstance(error, CommandError):
         log.error("a command failed after its caller went away", exc_info=error)
@@ -144,6 +148,8 @@ class Hall:
         self.desks: dict[str, Desk] = {}  # each counter's state and officer; outlives the day
         self.surveyed: set[str] = set()  # survey keys of today's answered tickets (a tablet skips them)
         self.credentials = Credentials(store, clock)
+        self._turns: list[Turn] = []  # commands waiting for the next batch
+        self._leader: asyncio.Task | None = None
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -199,6 +205,136 @@ class Hall:
                 await self._catch_up()
             yield
 
+    async def _take_turn(
+        self, draft: DraftFunction | None = None, *, prepare: Callable[[], Awaitable[DraftFunction]] | None = None,
+        key: tuple[str, str] | None = None,
+    ) -> dict:  # fmt: skip
+        """Join the next batch and wait for this command's reply. A caller that is cancelled
+        (a counter's socket closing) stops waiting; its command is carried through regardless."""
+        if prepare is None:
+            assert draft is not None
+            ready = draft
+
+            async def prepare() -> DraftFunction:
+                return ready
+
+        turn = Turn(prepare, key)
+        self._turns.append(turn)
+        if self._leader is None or self._leader.done():
+            self._leader = asyncio.ensure_future(self._lead())
+        try:
+            return await asyncio.shield(turn.future)
+        except asyncio.CancelledError:
+            turn.future.add_done_callback(_finished_without_caller)
+            raise
+        finally:
+            del turn  # a refusal raised here holds this frame: no cycle back to it through the turn
+
+    async def _lead(self) -> None:
+        """Take the waiting turns, a batch at a time, until none is left."""
+        try:
+            while self._turns:
+                turns, self._turns = self._turns, []
+                await self._take_turns(without_twins(turns))
+        except BaseException as error:  # cancelled at shutdown: nobody waits forever
+            for turn in self._turns:
+                turn.fail(
+                    CommandError("busy", "the server is stopping")
+                    if isinstance(error, asyncio.CancelledError)
+                    else error
+                )
+            self._turns = []
+            raise
+
+    async def _take_turns(self, turns: list[Turn]) -> None:
+        """Decide TURNS on one draft, commit them at once, then put them in force.
+
+        When the journal moved under the batch (another node's event at its seq, nothing
+        written), catch up and decide them all again. A batch that fails otherwise is tried
+        again a turn at a time, so one bad command does not fail the others."""
+        for attempt in itertools.count(1):
+            try:
+                async with self._deciding():
+                    draft = await self._draft(turns)
+                    if draft.entries:
+                        await self.store.commit_all(draft.entries)
+                    self._put_in_force(draft, turns)
+                return
+            except JournalMoved as moved:
+                for turn in turns:
+                    turn.forget_decision()
+                if attempt >= DECIDE_ATTEMPTS:
+                    for turn in turns:
+                        turn.fail(CommandError("busy", "the queue changed meanwhile; try again"))
+                    return
+                log.warning("%s: catching up and deciding again", moved)
+                async with self._lock:
+                    await self._catch_up()
+            except Exception as error:
+                waiting = [turn for turn in turns if not turn.done]
+                for turn in waiting:
+                    turn.forget_decision()
+                if len(waiting) > 1:
+                    for turn in waiting:
+                        await self._take_turns([turn])
+                    return
+                for turn in waiting:
+                    turn.fail(error)
+                if not isinstance(error, CommandError):
+                    log.error("a command failed", exc_info=error)
+                return
+
+    async def _draft(self, turns: list[Turn]) -> Draft:
+        """Each turn's decision, in order, on a draft of memory (which stays as it is)."""
+        await self._roll_over_if_new_day()
+        deciding: list[tuple[Turn, DraftFunction]] = []
+        for turn in turns:
+            if turn.key is not None and (earlier := await self.store.find_reply(*turn.key)):
+                turn.reply = earlier
+                continue
+            try:
+                deciding.append((turn, await turn.prepare()))
+            except CommandError as refusal:
+                turn.error = refusal.with_traceback(None)  # its frames hold the draft: no cycle
+        draft = Draft(self.state, self.desks, self.recent_calls, self.applied_seq, self.hub.publish)
+        with self._drafting(draft):
+            for turn, decide in deciding:
+                try:
+                    turn.reply = decide(draft)
+                except CommandError as refusal:
+                    turn.error = refusal.with_traceback(None)
+        return draft
+
+    @contextlib.contextmanager
+    def _drafting(self, draft: Draft) -> Iterator[None]:
+        """Decide on DRAFT's memory instead of ours. Synchronous on purpose: nothing else
+        (a screen's snapshot, a view) can run meanwhile and see what is not committed."""
+        committed = self.state, self.desks, self.recent_calls, self.applied_seq
+        self.state, self.desks, self.recent_calls, self.applied_seq = (
+            draft.state, draft.desks, draft.recent_calls, draft.applied_seq
+        )  # fmt: skip
+        try:
+            yield
+        finally:
+            draft.state, draft.desks, draft.recent_calls, draft.applied_seq = (
+                self.state, self.desks, self.recent_calls, self.applied_seq
+            )  # fmt: skip
+            self.state, self.desks, self.recent_calls, self.applied_seq = committed
+
+    def _put_in_force(self, draft: Draft, turns: list[Turn]) -> None:
+        """The batch is committed: memory becomes the draft, then each counter is told, then
+        the screens, then the voice (one synchronous step)."""
+        self.state, self.desks, self.recent_calls = draft.state, draft.desks, draft.recent_calls
+        self.applied_seq = draft.applied_seq
+        for acknowledge in draft.acks:
+            acknowledge()
+        for effect in draft.effects:
+            effect()
+        if draft.called:
+            self._prewarm()
+        for turn in turns:
+            turn.resolve()
+
     async def follow_other_nodes(self) -> None:
         """Apply and publish what other nodes commit, as they commit it (runs until cancelled).
 
@@ -229,7 +365,7 @@ class Hall:
             change = DeskChange(event.kind, event.counter or "", event.officer, event.at, desks, event.data["reason"])
             self.desks = {**self.desks, **change.as_map()}
             self.applied_seq = event.seq
-            self._publish_desks(change, event.seq)
+            self._publish_desks(change, event.seq, self.hub.publish)
             return
         outcome = engine.outcome_from_record(event.data["outcome"])
         if outcome.ticket.service_date > self.state.service_date:
@@ -240,7 +376,8 @@ class Hall:
             return  # yesterday's: today's queue does not hold it
         self.state.apply(outcome)
         call = event.data["call"]
-        self._publish(outcome, call, event.seq)
+        self._remember_call(call)
+        self._publish(outcome, call, event.seq, self.hub.publish)
         if call is not None and self._plays_here(call["counter"]["zone"]):
             self.announcer.announce(call["text"])
             self._prewarm()
@@ -259,7 +396,6 @@ class Hall:
 
     # --- kiosk -------------------------------------------------------------------------
 
-    @to_the_end
     async def issue(
         self,
         service_id: str,
@@ -273,32 +409,33 @@ class Hall:
         service = self.config.service(service_id)
         if service is None:
             raise CommandError("unknown_service", f"no service {service_id!r}")
-        async with self._deciding():
-            if request_id and (earlier := await self.store.find_reply(scope, request_id)):
-                return earlier
-            await self._roll_over_if_new_day()
+
+        def decide(draft: Draft) -> dict:
             now = self.clock()
-            open_now = self.service_availability(service_id, now)
             decision = engine.decide_issue(
                 self.state,
                 service,
                 priority=priority,
                 now=now,
                 token=secrets.token_urlsafe(16),
-                availability=open_now,
+                availability=self.service_availability(service_id, now),
                 pending=pending,
             )
-            return await self._carry_out(decision, scope=scope, request_id=request_id)
+            return self._stage(draft, decision, scope=scope, request_id=request_id)
 
-    @to_the_end
+        return await self._take_turn(decide, key=(scope, request_id) if request_id else None)
+
     async def settle_pending(self, ticket_id: str, printed: bool) -> dict:
         """Second phase of a printed issue: confirm the ticket, or cancel it so no ghost waits."""
-        async with self._deciding():
+
+        def decide(draft: Draft) -> dict:
             if printed:
                 decision = engine.decide_confirm(self.state, ticket_id)
             else:
                 decision = engine.decide_cancel(self.state, ticket_id, now=self.clock())
-            return await self._carry_out(decision, scope=KIOSK_SCOPE, request_id=None)
+            return self._stage(draft, decision, scope=KIOSK_SCOPE, request_id=None)
+
+        return await self._take_turn(decide)
 
     def service_availability(self, service_id: str, now: datetime | None = None) -> engine.Availability:
         """Whether SERVICE_ID issues tickets now (hours, breaks, holidays, quota)."""
@@ -415,7 +552,6 @@ class Hall:
                 self._publish_booking(cancelled)
         return len(holders)
 
-    @to_the_end
     async def check_in(self, code: str) -> dict:
         """A booking arrives (kiosk or counter): a real ticket of its service, placed as if it
         had joined at its session's start (engine/booking.py). The reply is the kiosk's."""
@@ -426,24 +562,30 @@ class Hall:
         service = self.config.service(booking.service)
         if service is None:
             raise CommandError("unknown_service", f"no service {booking.service!r}")
-        async with self._deciding():
-            await self._roll_over_if_new_day()
-            booking = await self.store.booking_by_code(booking.code) or booking  # as it is now, under the lock
-            now, zone = self.clock(), self.config.site.zone_info
-            place = booking_rules.decide_check_in(service.booking, booking, now=now, today=self.today(), zone=zone)
-            if isinstance(place, Rejection):
-                raise CommandError(place.code, place.message)
-            decision = engine.decide_issue(
-                self.state, service, priority=False, now=now, token=secrets.token_urlsafe(16),
-                availability=engine.Availability(True, ""), booked_for=place,
-            )  # fmt: skip
-            assert isinstance(decision, Outcome)
-            checked = booking.evolve(
-                status=booking_rules.BookingStatus.CHECKED_IN, ticket_id=decision.ticket.id, checked_in_at=now
-            )
-            reply = await self._carry_out(decision, scope=KIOSK_SCOPE, request_id=None, booking=checked)
-        self._publish_booking(checked)
-        return reply
+
+        async def prepare() -> DraftFunction:
+            current = await self.store.booking_by_code(booking.code) or booking  # as it is now, under the lock
+
+            def decide(draft: Draft) -> dict:
+                now, zone = self.clock(), self.config.site.zone_info
+                place = booking_rules.decide_check_in(service.booking, current, now=now, today=self.today(), zone=zone)
+                if isinstance(place, Rejection):
+                    raise CommandError(place.code, place.message)
+                decision = engine.decide_issue(
+                    self.state, service, priority=False, now=now, token=secrets.token_urlsafe(16),
+                    availability=engine.Availability(True, ""), booked_for=place,
+                )  # fmt: skip
+                assert isinstance(decision, Outcome)
+                checked = current.evolve(
+                    status=booking_rules.BookingStatus.CHECKED_IN, ticket_id=decision.ticket.id, checked_in_at=now
+                )
+                reply = self._stage(draft, decision, scope=KIOSK_SCOPE, request_id=None, booking=checked)
+                draft.later(self._publish_booking, checked)
+                return reply
+
+            return decide
+
+        return await self._take_turn(prepare=prepare)
 
     @to_the_end
     async def expire_bookings(self) -> int:
@@ -509,7 +651,6 @@ class Hall:
 
     # --- counters ----------------------------------------------------------------------
 
-    @to_the_end
     async def command(
         self, counter_id: str, action: str, request_id: str, *, acknowledge: Acknowledge | None = None, **args: str
     ) -> dict:
@@ -525,15 +666,15 @@ class Hall:
             if earlier := await self.store.find_reply(scope, request_id):
                 return earlier
             await self._check_officer(counter, args.get("officer"), args.get("pin"))
-        async with self._deciding():
-            if earlier := await self.store.find_reply(scope, request_id):
-                return earlier
-            await self._roll_over_if_new_day()
+
+        def decide(draft: Draft) -> dict:
             if action in DESK_ACTIONS:
                 change = self._decide_desk(counter, action, args)
-                return await self._carry_out_desk(change, scope=scope, request_id=request_id, acknowledge=acknowledge)
+                return self._stage_desk(draft, change, scope=scope, request_id=request_id, acknowledge=acknowledge)
             decision = self._decide(counter, action, args)
-            return await self._carry_out(decision, scope=scope, request_id=request_id, acknowledge=acknowledge)
+            return self._stage(draft, decision, scope=scope, request_id=request_id, acknowledge=acknowledge)
+
+        return await self._take_turn(decide, key=(scope, request_id))
 
     async def _check_officer(self, counter: Counter, officer: object, pin: object) -> None:
         """The officer may serve at COUNTER: known, right PIN, of one of its agencies."""
@@ -589,8 +730,9 @@ class Hall:
 
     # --- the one path ------------------------------------------------------------------
 
-    async def _carry_out(
+    def _stage(
         self,
+        draft: Draft,
         decision: engine.Decision,
         *,
         scope: str,
@@ -598,76 +740,83 @@ class Hall:
         acknowledge: Acknowledge | None = None,
         booking: Booking | None = None,
     ) -> dict:
+        """Apply DECISION to the draft (being decided on: `_drafting`) as the journal's next
+        event; its acknowledgement, publishing and announcement wait for the commit."""
         if isinstance(decision, Rejection):
             raise CommandError(decision.code, decision.message)
         call = self._call_view(decision.call) if decision.call else None
+        officer = engine.desk_of(self.desks, decision.counter).officer if decision.counter else None
+        self.applied_seq = seq = self.applied_seq + 1
+        self.state.apply(decision)
+        self._remember_call(call)
         reply = self._reply_for(decision, request_id)
         data = {"ticket": decision.ticket.as_json(), "call": call, "outcome": engine.outcome_record(decision)}
         stored_reply = Reply(scope, request_id, reply, self.clock()) if request_id else None
-        officer = engine.desk_of(self.desks, decision.counter).officer if decision.counter else None
-        seq = self.applied_seq + 1
-        await self.store.commit(decision, data, stored_reply, officer, booking, seq=seq)
-        self.applied_seq = seq
-        self.state.apply(decision)
+        draft.entries.append(Entry(decision, data, seq, stored_reply, officer, booking))
         if acknowledge is not None:
-            acknowledge(reply)
-        self._publish(decision, call, seq)
+            draft.acks.append(functools.partial(acknowledge, reply))
+        self._publish(decision, call, seq, draft.send)
         if call is not None:
-            self.announcer.announce(call["text"])
-            self._prewarm()
+            draft.later(self.announcer.announce, call["text"])
+            draft.called = True
         return reply
 
-    async def _carry_out_desk(
-        self, decision: engine.DeskDecision, *, scope: str, request_id: str, acknowledge: Acknowledge | None
+    def _stage_desk(
+        self,
+        draft: Draft,
+        decision: engine.DeskDecision,
+        *,
+        scope: str,
+        request_id: str,
+        acknowledge: Acknowledge | None,
     ) -> dict:
         if isinstance(decision, Rejection):
             raise CommandError(decision.code, decision.message)
-        desks = {**self.desks, **decision.as_map()}
+        self.desks = {**self.desks, **decision.as_map()}
+        self.applied_seq = seq = self.applied_seq + 1
         counter = self._counter(decision.counter)
         reply: dict[str, object] = {
             "id": request_id,
-            "counter": views.counter_view(self.config, self.state, counter, desks, staff=True),
+            "counter": views.counter_view(self.config, self.state, counter, self.desks, staff=True),
         }
         data = {
             "service_date": self.today().isoformat(),
             "desks": [d.as_json() for d in decision.desks],
             "reason": decision.reason,
         }
-        seq = self.applied_seq + 1
-        await self.store.commit(decision, data, Reply(scope, request_id, reply, self.clock()), seq=seq)
-        self.applied_seq = seq
-        self.desks = desks
+        draft.entries.append(Entry(decision, data, seq, Reply(scope, request_id, reply, self.clock())))
         if acknowledge is not None:
-            acknowledge(reply)
-        self._publish_desks(decision, seq)
+            draft.acks.append(functools.partial(acknowledge, reply))
+        self._publish_desks(decision, seq, draft.send)
         return reply
 
-    def _publish_desks(self, change: DeskChange, seq: int) -> None:
+    def _publish_desks(self, change: DeskChange, seq: int, send: Publish) -> None:
         for desk in change.desks:
             counter = self.config.counter(desk.counter)
             if counter is None:  # a desk left from a counter since removed from the config
                 continue
             public = views.counter_view(self.config, self.state, counter, self.desks)
             staff = views.counter_view(self.config, self.state, counter, self.desks, staff=True)
-            self.hub.publish([Topic.zone(counter.zone)], {"type": "counter", "counter": public}, seq)
-            self.hub.publish([Topic.counter(counter.id)], {"type": "counter", "counter": staff}, seq)
+            send([Topic.zone(counter.zone)], {"type": "counter", "counter": public}, seq)
+            send([Topic.counter(counter.id)], {"type": "counter", "counter": staff}, seq)
         counters = [c for c in map(self.config.counter, (d.counter for d in change.desks)) if c is not None]
-        self._publish_agencies({a for c in counters for a in self.config.counter_agencies(c)}, seq)
+        self._publish_agencies({a for c in counters for a in self.config.counter_agencies(c)}, seq, send)
 
-    def _publish_agencies(self, agency_ids: set[str], seq: int) -> None:
+    def _publish_agencies(self, agency_ids: set[str], seq: int, send: Publish) -> None:
         """The live hall view of each agency touched, for its supervisors (only when one watches)."""
         now = self.clock()
         for agency_id in agency_ids:
             topic = Topic.agency(agency_id)
             if self.hub.listening(topic):
                 view = views.agency_live(self.config, self.state, self.desks, agency_id, now)
-                self.hub.publish([topic], {"type": "agency", "agency": view}, seq)
+                send([topic], {"type": "agency", "agency": view}, seq)
 
     def _counter_agencies(self, counter_id: str) -> set[str]:
         return self.config.counter_agencies(self._counter(counter_id))
 
     def _reply_for(self, outcome: Outcome, request_id: str | None) -> dict:
-        after = self.state.preview(outcome)
+        """The command's reply, from the state it left (OUTCOME applied)."""
+        after = self.state
         # Only the kiosk that issued a ticket learns its status token (for the QR code).
         reply: dict[str, object] = {
             "ticket": views.ticket_view(self.config, after, outcome.ticket, with_token=outcome.kind == "issued")
@@ -679,34 +828,33 @@ class Hall:
             reply["id"] = request_id
         return reply
 
-    def _publish(self, outcome: Outcome, call: dict | None, seq: int) -> None:
+    def _publish(self, outcome: Outcome, call: dict | None, seq: int, send: Publish) -> None:
         ticket = outcome.ticket
         if call is not None:
-            self._remember_call(call)
             zone = call["counter"]["zone"]
-            self.hub.publish([Topic.zone(zone), Topic.ticket(ticket.token)], {"type": "call", "call": call}, seq)
+            send([Topic.zone(zone), Topic.ticket(ticket.token)], {"type": "call", "call": call}, seq)
         if outcome.counter:
             counter = self._counter(outcome.counter)
             staff = views.counter_view(self.config, self.state, counter, self.desks, staff=True)
-            self.hub.publish([Topic.counter(counter.id)], {"type": "counter", "counter": staff}, seq)
+            send([Topic.counter(counter.id)], {"type": "counter", "counter": staff}, seq)
             if call is None:  # screens learn a counter's new ticket from the call itself: one message per TV
                 public = views.counter_view(self.config, self.state, counter, self.desks)
-                self.hub.publish([Topic.zone(counter.zone)], {"type": "counter", "counter": public}, seq)
+                send([Topic.zone(counter.zone)], {"type": "counter", "counter": public}, seq)
         for changed in outcome.changed:  # each visitor's phone hears of its own ticket only
             view = views.ticket_view(self.config, self.state, changed)
-            self.hub.publish([Topic.ticket(changed.token)], {"type": "ticket", "ticket": view}, seq)
+            send([Topic.ticket(changed.token)], {"type": "ticket", "ticket": view}, seq)
             if (
                 changed.status == Status.SERVED
                 and changed.counter
                 and self.hub.listening(Topic.survey(changed.counter))
             ):
                 offer = {"type": "offer", "offer": views.survey_offer(self.config, changed)}
-                self.hub.publish([Topic.survey(changed.counter)], offer, seq)
+                send([Topic.survey(changed.counter)], offer, seq)
         services = {t.service for t in outcome.changed} | {
             t.transferred_from for t in outcome.changed if t.transferred_from
         }
         for service_id in services:
-            self.hub.publish(
+            send(
                 [Topic.service(service_id)],
                 {"type": "waiting", "service": service_id, "waiting": self.state.waiting_count(service_id)},
                 seq,
@@ -714,7 +862,7 @@ class Hall:
         agencies = {s.agency for s in map(self.config.service, services) if s is not None}
         if outcome.counter:
             agencies |= self._counter_agencies(outcome.counter)
-        self._publish_agencies(agencies, seq)
+        self._publish_agencies(agencies, seq, send)
 
     def _call_view(self, call: Call) -> dict:
         """The call event. Its sentence and WAV key are pure; nothing is synthesised yet."""
