@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import logging
 import os
@@ -106,6 +107,8 @@ def serve(
         limits = ConnectionLimits.of(config.security)
         _print_urls(config, host, port, config_path)
     trusted_proxies = sorted({proxy for c in configs for proxy in c.security.trusted_proxies})
+
+    gc.freeze()
     uvicorn.run(
         # websockets' sans-I/O core: a third less CPU per message than the legacy protocol,
         # which decides call -> screen latency at 1000 TVs (docs/performance.md); ours lets
