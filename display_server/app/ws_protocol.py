@@ -62,6 +62,10 @@ class FramingWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
+        # asyncio's selector transport keeps a bound method of itself to read with: a cycle,
+        # with the socket in it, that only a full collection frees. Nothing reads any more.
+        if getattr(self.transport, "_read_ready_cb", None) is not None:
+            self.transport._read_ready_cb = None  # type: ignore[attr-defined]
         self._forget_when_done()
 
     def _forget_when_done(self) -> None:
