@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import resource
 import statistics
@@ -40,12 +39,13 @@ import websockets
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.lean_socket import LeanSocket, open_lean  # noqa: E402
+from bench.pinning import CLIENT_CPU, SERVER_CPU, affinities, can_pin, pin_clients, start_pinned  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402
 
 COUNTERS = 10
 SCREEN_IDS = 10
 PROBES = 20
-SERVER_CPU, CLIENT_CPU = 0, 1
 GAP_SECONDS = (0.1, 0.9)
 PREFIXES = ("A", "B", "C")
 
@@ -79,72 +79,40 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-class Display(asyncio.Protocol):
-    """A display socket that costs the client almost nothing: server frames are unmasked text,
-    so watching the raw byte stream for the number is enough."""
+class Display(LeanSocket):
+    """A timed display: it notes when the number it waits for arrives. (Probe mode's untimed
+    sockets are plain `LeanSocket`s, which read and answer pings only.)"""
 
-    def __init__(self, upgraded: asyncio.Future):
-        self.upgraded = upgraded
-        self.buffer = b""
+    def __init__(self, path: str, host: str):
+        super().__init__(path, host)
+        self.seen = b""  # text since the last number found, in case it comes before it is awaited
         self.waiting: tuple[bytes, asyncio.Future] | None = None
-        self.transport: asyncio.Transport | None = None
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        if not self.upgraded.done() and b"\r\n\r\n" in self.buffer:
-            self.upgraded.set_result(True)
-        if self.waiting and self.waiting[0] in self.buffer:
-            needle, future = self.waiting
-            self.waiting = None
-            self.buffer = b""
+    def text_received(self, payload: bytes, received: float) -> None:
+        if self.waiting and self.waiting[0] in payload:
+            _, future = self.waiting
+            self.waiting, self.seen = None, b""
             future.set_result(time.perf_counter())
-        elif len(self.buffer) > 65536:
-            self.buffer = self.buffer[-4096:]
+        else:
+            self.seen = (self.seen + payload)[-65536:]
 
     def expect(self, number: str) -> asyncio.Future:
         future = asyncio.get_running_loop().create_future()
         needle = f'"number":"{number}"'.encode()
-        if needle in self.buffer:
-            self.buffer = b""
+        if needle in self.seen:
+            self.seen = b""
             future.set_result(time.perf_counter())
         else:
             self.waiting = (needle, future)
         return future
 
 
-class Reader(asyncio.Protocol):
-    """A display that only reads (probe mode's untimed sockets)."""
+async def open_displays(port: int, n: int, timed: int) -> tuple[list[Display], list[LeanSocket]]:
+    def path(i: int) -> str:
+        return f"/ws/screen/tv{i % SCREEN_IDS + 1}"
 
-    def __init__(self, upgraded: asyncio.Future):
-        self.upgraded = upgraded
-        self.transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def data_received(self, data: bytes) -> None:
-        if not self.upgraded.done():
-            self.upgraded.set_result(True)
-
-
-async def open_display(port: int, path: str, kind: type[Display] | type[Reader]) -> Display | Reader:
-    loop = asyncio.get_running_loop()
-    upgraded = loop.create_future()
-    transport, protocol = await loop.create_connection(lambda: kind(upgraded), "127.0.0.1", port)
-    transport.write(
-        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
-    )
-    await upgraded
-    return protocol
-
-
-async def open_displays(port: int, n: int, timed: int) -> tuple[list[Display], list[Reader | Display]]:
-    others = [await open_display(port, f"/ws/screen/tv{i % SCREEN_IDS + 1}", Reader) for i in range(n - timed)]
-    probes = [await open_display(port, f"/ws/screen/tv{i % SCREEN_IDS + 1}", Display) for i in range(timed)]
+    others = [await open_lean(LeanSocket, "127.0.0.1", port, path(i)) for i in range(n - timed)]
+    probes = [await open_lean(Display, "127.0.0.1", port, path(i)) for i in range(timed)]
     return probes, others  # type: ignore[return-value]
 
 
@@ -218,19 +186,6 @@ async def one_run(server: ServerProcess, mode: str, n: int, calls: int, seed: in
     }
 
 
-def worker_affinity(server: ServerProcess) -> list[list[int]]:
-    return [sorted(child.cpu_affinity()) for child in psutil.Process(server.process.pid).children(recursive=True)]
-
-
-def start_pinned(config: Path, data: Path) -> ServerProcess:
-    """Start the server on SERVER_CPU: its children inherit the mask (sched_setaffinity is per task)."""
-    os.sched_setaffinity(0, {SERVER_CPU})
-    try:
-        return ServerProcess(config, data).start()
-    finally:
-        os.sched_setaffinity(0, {CLIENT_CPU})
-
-
 def median_of(runs: list[dict]) -> dict:
     return {key: round(statistics.median(run[key] for run in runs), 2) for key in runs[0]}
 
@@ -241,14 +196,14 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=60)
     parser.add_argument("--cases", default="full:10,full:100,probe:100,probe:1000")
     args = parser.parse_args()
-    if len(os.sched_getaffinity(0)) < 2:
+    if not can_pin():
         sys.exit("the fan-out bench needs two CPUs: one for the server, one for the clients")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
-    os.sched_setaffinity(0, {CLIENT_CPU})
+    pin_clients()
     cases = [(mode, int(n)) for mode, n in (case.split(":") for case in args.cases.split(","))]
     runs: dict[tuple[str, int, bool], list[dict]] = {}
-    pinned: list[list[int]] = []
+    pinned: list[dict[str, list[int]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         configs = {voice: folder / f"voice-{voice}.toml" for voice in (False, True)}
@@ -261,7 +216,7 @@ def main() -> None:
                     try:
                         result = asyncio.run(one_run(server, mode, n, args.calls, seed=run))
                         if voice:
-                            pinned.append(worker_affinity(server))
+                            pinned.append(affinities(server))
                     finally:
                         server.stop()
                     runs.setdefault((mode, n, voice), []).append(result)
@@ -284,7 +239,7 @@ def main() -> None:
                 "bench": "fanout",
                 "server_cpu": SERVER_CPU,
                 "client_cpu": CLIENT_CPU,
-                "speech_worker_affinity": pinned[:1],
+                "affinity": pinned[:1],
                 "runs": args.runs,
                 "calls": args.calls,
                 "results": results,

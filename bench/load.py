@@ -10,7 +10,9 @@
   their visitor's view (people ahead, wait) and of their own call;
 - every `--sample` s: the server's RSS and open fds (psutil on its pid);
 - call -> screen latency: a screen's receipt time minus the call's `at` (both wall clock,
-  same machine), p50/p99 over every call received by every screen.
+  same machine), p50/p99 over every call received by every screen;
+- the server and its speech worker pinned to CPU 0 and every client to CPU 1 (`bench/pinning.py`,
+  issue 19), unless `--no-pin` or the machine has no two CPUs to pin to.
 
 Not part of the test suite. Bounded in count and time: it stops by itself.
 """
@@ -37,6 +39,8 @@ import httpx
 import psutil
 import websockets
 
+from bench.lean_socket import LeanSocket
+from bench.pinning import can_pin, start_pinned
 from tests.support.hall_config import loopback_hall, test_config_text, token_for
 from tests.support.server import ServerProcess
 
@@ -59,6 +63,7 @@ class Settings:
     workers: int = 2
     seed: int = 11
     client: str = "lean"  # "lean": raw-socket TVs; "websockets": the full Python client library
+    pin: bool = True  # the server (and its speech worker) on CPU 0, every client on CPU 1
 
 
 @dataclass
@@ -165,86 +170,27 @@ async def _read_screen(socket, stats: ScreenStats, until: float) -> None:
             stats.latencies.append(received - datetime.fromisoformat(at).timestamp())
 
 
-# A TV is its own machine. Here 1000 of them share two CPUs with the server, and the full
-# `websockets` client spends about as much CPU per message as the server does, which the
-# figures would count as server latency. The lean client is an asyncio Protocol that parses
-# frames straight from `data_received` (no stream reader, no task per frame): it answers
-# pings, sends a close frame, and parses only the call's `at`.
-
-_HANDSHAKE = (
-    "GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-)
+# The lean client (`bench/lean_socket.py`) parses only the call's `at`: 1000 TVs share the
+# machine with the server here, and the full `websockets` client's CPU would count as its latency.
 _AT = re.compile(rb'"at":"([^"]+)"')
 
 
-def _masked_frame(opcode: int, payload: bytes) -> bytes:
-    """Client frames must be masked (RFC 6455 5.3); a zero mask key leaves the payload as is."""
-    return bytes([0x80 | opcode, 0x80 | len(payload)]) + b"\x00\x00\x00\x00" + payload
-
-
-class _LeanScreen(asyncio.Protocol):
-    def __init__(self, handshake: bytes, stats: ScreenStats):
-        self.handshake = handshake
+class _LeanScreen(LeanSocket):
+    def __init__(self, path: str, host: str, stats: ScreenStats):
+        super().__init__(path, host)
         self.stats = stats
-        self.buffer = b""
-        self.upgraded = asyncio.get_running_loop().create_future()
-        self.closed = asyncio.get_running_loop().create_future()  # the close code (1006: no close frame)
-        self.transport: asyncio.Transport | None = None
 
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        transport.write(self.handshake)
-
-    def data_received(self, data: bytes) -> None:
-        received = time.time()
-        self.buffer += data
-        if not self.upgraded.done():
-            head, found, rest = self.buffer.partition(b"\r\n\r\n")
-            if not found:
-                return
-            self.upgraded.set_result(b" 101 " in head.split(b"\r\n", 1)[0])
-            self.buffer = rest
-        self._read_frames(received)
-
-    def _read_frames(self, received: float) -> None:
-        buffer = self.buffer
-        while len(buffer) >= 2:
-            opcode, length, start = buffer[0] & 0x0F, buffer[1] & 0x7F, 2
-            if length == 126:
-                length, start = int.from_bytes(buffer[2:4], "big"), 4
-            elif length == 127:
-                length, start = int.from_bytes(buffer[2:10], "big"), 10
-            if len(buffer) < start + length:
-                break
-            payload, buffer = buffer[start : start + length], buffer[start + length :]
-            if opcode == 0x8:
-                self._finish(int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005)
-                break
-            if opcode == 0x9:
-                self.transport.write(_masked_frame(0xA, payload))
-                continue
-            self.stats.messages += 1
-            if b'"type":"call"' in payload[:96]:  # after seq and prev_seq, which grow to many digits
-                at = _AT.search(payload)
-                if at:
-                    self.stats.latencies.append(received - datetime.fromisoformat(at.group(1).decode()).timestamp())
-        self.buffer = buffer
-
-    def connection_lost(self, exc) -> None:
-        if not self.upgraded.done():
-            self.upgraded.set_result(False)
-        self._finish(1006)
-
-    def _finish(self, code: int) -> None:
-        if not self.closed.done():
-            self.closed.set_result(code)
+    def text_received(self, payload: bytes, received: float) -> None:
+        self.stats.messages += 1
+        if b'"type":"call"' in payload[:96]:  # after seq and prev_seq, which grow to many digits
+            at = _AT.search(payload)
+            if at:
+                self.stats.latencies.append(received - datetime.fromisoformat(at.group(1).decode()).timestamp())
 
 
 async def _lean_screen_connection(ws_url, path, stats: ScreenStats, deadline, lifetime, rng) -> None:
     host = ws_url.removeprefix("ws://")
     address, port = host.rsplit(":", 1)
-    handshake = _HANDSHAKE.format(path=path, host=host).encode()
     loop = asyncio.get_running_loop()
     first = True
     while time.monotonic() < deadline:
@@ -252,7 +198,7 @@ async def _lean_screen_connection(ws_url, path, stats: ScreenStats, deadline, li
         transport = None
         try:
             transport, screen = await asyncio.wait_for(
-                loop.create_connection(lambda: _LeanScreen(handshake, stats), address, int(port)), 30
+                loop.create_connection(lambda: _LeanScreen(path, host, stats), address, int(port)), 30
             )
             upgraded = await asyncio.wait_for(screen.upgraded, 30)
         except (TimeoutError, OSError):
@@ -271,7 +217,7 @@ async def _lean_screen_connection(ws_url, path, stats: ScreenStats, deadline, li
             try:
                 code = await asyncio.wait_for(asyncio.shield(screen.closed), max(0.0, until - time.monotonic()))
             except TimeoutError:
-                transport.write(_masked_frame(0x8, (1000).to_bytes(2, "big")))
+                screen.close()
             else:
                 stats.dropped_4008 += code == 4008
                 stats.other_closes += code != 4008
@@ -404,7 +350,8 @@ def run(settings: Settings, workdir: Path) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "antrian.toml"
     config.write_text(loopback_hall(test_config_text(counters=settings.counters)), encoding="utf-8")
-    server = ServerProcess(config, workdir / "data").start()
+    pinned = settings.pin and can_pin()
+    server = start_pinned(config, workdir / "data") if pinned else ServerProcess(config, workdir / "data").start()
     duration = settings.minutes * 60
     samples: list[Sample] = []
     try:
@@ -437,7 +384,8 @@ def run(settings: Settings, workdir: Path) -> dict:
         after = Sample(duration, psutil.Process(pid).memory_info().rss / 2**20, psutil.Process(pid).num_fds(), 0)
     finally:
         server.stop()
-    return summarize(settings, fd_limit, baseline, samples, after, traffic, list(tvs), list(phones))
+    report = summarize(settings, fd_limit, baseline, samples, after, traffic, list(tvs), list(phones))
+    return {"pinned": pinned, **report}
 
 
 def summarize(
@@ -513,6 +461,12 @@ def main(argv: list[str] | None = None) -> int:
         default="lean",
         help="screen client: raw-socket TVs (default) or the full websockets library",
     )
+    parser.add_argument(
+        "--no-pin",
+        dest="pin",
+        action="store_false",
+        help="let the server and the clients share every CPU (default: server on CPU 0, clients on CPU 1)",
+    )
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args(argv)
     settings = Settings(
@@ -523,6 +477,7 @@ def main(argv: list[str] | None = None) -> int:
         lifetime=args.lifetime,
         client=args.client,
         phones=min(args.phones, args.screens),
+        pin=args.pin,
     )
     report = run(settings, args.workdir or Path(tempfile.mkdtemp(prefix="antrian-load-")))
     for key, value in report.items():
