@@ -89,14 +89,21 @@ def announcement(speech: bytes, *, with_chime: bool, with_closing: bool) -> byte
 
 
 def write_atomic(path: Path, frames: bytes) -> None:
-    """Write a WAV so a reader never sees half a file: temp file in the same folder, then rename."""
+    """Write a WAV so a reader never sees half a file: temp file in the same folder, synced to
+    disk, then renamed. Synced here, right after the call was pushed, the WAV's blocks and
+    metadata are written in the worker's time. Left to the kernel, they went out with the
+    server's next commit (its fsync) or a writeback 30 s later, and slowed a counter's ack;
+    and after a power cut an unsynced new file can come back empty under its final name."""
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp")
     try:
-        with wave.open(str(tmp), "wb") as f:
-            f.setnchannels(CHANNELS)
-            f.setsampwidth(WIDTH)
-            f.setframerate(RATE)
-            f.writeframes(frames)
+        with open(tmp, "wb") as file:
+            with wave.open(file, "wb") as f:
+                f.setnchannels(CHANNELS)
+                f.setsampwidth(WIDTH)
+                f.setframerate(RATE)
+                f.writeframes(frames)
+            file.flush()
+            os.fsync(file.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from antrian_voice import Announcer
+from antrian_voice import Announcer, sound
 from antrian_voice.process import WORKER_NICE
 from display_server.announce import prewarm_plan, spoken_call
 from display_server.contract import format_number
@@ -98,6 +98,29 @@ async def test_second_request_is_served_from_the_cache(announcer: Announcer, tmp
         assert other.jobs_done == 0 and other.worker_pid is None
     finally:
         await other.stop()
+
+
+def test_a_wav_is_on_disk_before_it_takes_its_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Synced before the rename: after a power cut a cached WAV is whole or absent, never empty,
+    and its blocks are not left for the server's next commit to write."""
+    done: list[tuple[str, str]] = []
+    fsync, replace = os.fsync, os.replace
+
+    def synced(fd: int) -> None:
+        done.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        fsync(fd)
+
+    def renamed(source: Path, target: Path) -> None:
+        done.append(("rename", str(source)))
+        replace(source, target)
+
+    monkeypatch.setattr(sound.os, "fsync", synced)
+    monkeypatch.setattr(sound.os, "replace", renamed)
+    sound.write_atomic(tmp_path / "call.wav", b"\x00\x00" * 100)
+    temp = done[-1][1]
+    assert done == [("fsync", temp), ("rename", temp)]
+    with wave.open(str(tmp_path / "call.wav")) as wav:
+        assert wav.getnframes() == 100
 
 
 async def test_killed_worker_is_replaced(announcer: Announcer) -> None:
