@@ -51,6 +51,7 @@ SCREEN_IDS = 10
 PROBES = 20
 GAP_SECONDS = (0.1, 0.9)
 PREFIXES = ("A", "B", "C")
+Samples = tuple[list[float], list[float]]  # one run's call -> last display and ack, in seconds
 
 
 def bench_config(voice: bool) -> str:
@@ -147,7 +148,8 @@ def cpu_seconds(proc: psutil.Process) -> float:
     return total
 
 
-async def one_run(server: ServerProcess, mode: str, n: int, calls: int, seed: int) -> dict:
+async def one_run(server: ServerProcess, mode: str, n: int, calls: int, seed: int) -> tuple[dict, Samples]:
+    """The run's figures, and every call's latencies for the pooled ones."""
     rng = random.Random(seed)
     services = ["s", "t", "u"]
     async with httpx.AsyncClient(base_url=server.url) as http:
@@ -180,12 +182,8 @@ async def one_run(server: ServerProcess, mode: str, n: int, calls: int, seed: in
     for display in [*probes, *others]:
         if display.transport is not None:
             display.transport.close()
-    return {
-        **latencies(last_display, acks),
-        "cpu_ms_per_call": cpu_per_call * 1000,
-        "rss_mb": rss / 2**20,
-        "samples": {"last_display": last_display, "ack": acks},
-    }
+    figures = {**latencies(last_display, acks), "cpu_ms_per_call": cpu_per_call * 1000, "rss_mb": rss / 2**20}
+    return figures, (last_display, acks)
 
 
 def latencies(last_display: list[float], acks: list[float]) -> dict:
@@ -197,13 +195,12 @@ def latencies(last_display: list[float], acks: list[float]) -> dict:
 
 
 def median_of(runs: list[dict]) -> dict:
-    keys = [key for key in runs[0] if key != "samples"]
-    return {key: round(statistics.median(run[key] for run in runs), 2) for key in keys}
+    return {key: round(statistics.median(run[key] for run in runs), 2) for key in runs[0]}
 
 
-def pooled(runs: list[dict]) -> dict:
-    last_display = [value for run in runs for value in run["samples"]["last_display"]]
-    acks = [value for run in runs for value in run["samples"]["ack"]]
+def pooled(runs: list[Samples]) -> dict:
+    last_display = [value for run_last_display, _ in runs for value in run_last_display]
+    acks = [value for _, run_acks in runs for value in run_acks]
     return {key: round(value, 2) for key, value in latencies(last_display, acks).items()}
 
 
@@ -220,6 +217,7 @@ def main() -> None:
     pin_clients()
     cases = [(mode, int(n)) for mode, n in (case.split(":") for case in args.cases.split(","))]
     runs: dict[tuple[str, int, bool], list[dict]] = {}
+    samples: dict[tuple[str, int, bool], list[Samples]] = {}
     pinned: list[dict[str, list[int]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -231,24 +229,23 @@ def main() -> None:
                 for voice in (False, True):
                     server = start_pinned(configs[voice], folder / f"data-{mode}-{n}-{voice}-{run}")
                     try:
-                        result = asyncio.run(one_run(server, mode, n, args.calls, seed=run))
+                        result, calls = asyncio.run(one_run(server, mode, n, args.calls, seed=run))
                         if voice:
                             pinned.append(affinities(server))
                     finally:
                         server.stop()
                     runs.setdefault((mode, n, voice), []).append(result)
-                    summary = {key: value for key, value in result.items() if key != "samples"}
-                    print(json.dumps({"run": run, "mode": mode, "n": n, "voice": voice, **summary}), file=sys.stderr)
+                    samples.setdefault((mode, n, voice), []).append(calls)
+                    print(json.dumps({"run": run, "mode": mode, "n": n, "voice": voice, **result}), file=sys.stderr)
     results = []
     for mode, n in cases:
-        off, on = runs[(mode, n, False)], runs[(mode, n, True)]
-        pooled_off, pooled_on = pooled(off), pooled(on)
+        pooled_off, pooled_on = pooled(samples[(mode, n, False)]), pooled(samples[(mode, n, True)])
         results.append(
             {
                 "mode": mode,
                 "displays": n,
-                "voice_off": median_of(off),
-                "voice_on": median_of(on),
+                "voice_off": median_of(runs[(mode, n, False)]),
+                "voice_on": median_of(runs[(mode, n, True)]),
                 "pooled_off": pooled_off,
                 "pooled_on": pooled_on,
                 "voice_cost_pct": round((pooled_on["last_display_p99"] / pooled_off["last_display_p99"] - 1) * 100, 1),
