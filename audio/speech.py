@@ -40,6 +40,7 @@ from .cache import PackSettings, Settings
 from .languages import Part
 from .prewarm import Plan
 from .process import WORKER_NICE, WorkerDied, WorkerHung, WorkerProcess, worker_command
+from .staging import Staging
 
 log = logging.getLogger("antrian.audio")
 
@@ -97,12 +98,14 @@ class Speech:
         nice: int = WORKER_NICE,
         idle_after_call: float = IDLE_AFTER_CALL,
         prewarm_slower_than: float = PREWARM_SLOWER_THAN,
+        stage_in_memory: bool = True,
         command: Sequence[str] | None = None,
     ):
         """The WAVs go to DATA_DIR/audio, pruned past CACHE_MAX_BYTES (for N halls, give N times
         `CACHE_BYTES_PER_HALL`). The plans are drawn from only while the worker's recent jobs
-        took longer than PREWARM_SLOWER_THAN seconds (0: always). COMMAND starts a worker
-        (default: `python -m antrian_voice.worker --nice NICE`)."""
+        took longer than PREWARM_SLOWER_THAN seconds (0: always). With STAGE_IN_MEMORY a call's
+        WAV is made in memory and written to the cache while idle (staging.py). COMMAND starts a
+        worker (default: `python -m antrian_voice.worker --nice NICE`)."""
         self.cache_dir = Path(data_dir) / "audio"
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.job_timeout = job_timeout
@@ -110,6 +113,7 @@ class Speech:
         self.cache_max_bytes = cache_max_bytes
         self.idle_after_call = idle_after_call
         self.prewarm_slower_than = prewarm_slower_than
+        self.stage_in_memory = stage_in_memory
         self.command = list(command) if command is not None else worker_command(nice)
 
         self._cond = threading.Condition()
@@ -124,6 +128,7 @@ class Speech:
         self._stop_event = threading.Event()
         self._thread: threading.Thread | None = None
         self._worker: WorkerProcess | None = None
+        self._staging: Staging | None = None  # calls' WAVs not yet on disk, from start to stop
         self._hang_next = 0.0
         self._since_prune = 0
         self._job_seconds: deque[float] = deque(maxlen=JOB_TIMES_KEPT)  # the supervisor's own
@@ -147,6 +152,8 @@ class Speech:
             return
         self._stopping = False
         self._stop_event.clear()
+        if self.stage_in_memory:
+            self._staging = Staging.in_memory(self.cache_dir)
         self._thread = threading.Thread(target=self._supervise, name="antrian-audio", daemon=True)
         self._thread.start()
 
@@ -161,6 +168,9 @@ class Speech:
             self._cond.notify_all()
         await asyncio.to_thread(thread.join, self.job_timeout + 10.0)
         self._thread = None
+        staging, self._staging = self._staging, None
+        if staging is not None:
+            await asyncio.to_thread(staging.close)
         with self._cond:
             for key in [k for k, s in self._status.items() if s == _PENDING]:
                 del self._status[key]
@@ -205,21 +215,17 @@ class Speech:
 
     def is_ready(self, key: str) -> bool:
         """KEY must be valid (`cache.valid_key`)."""
-        return self._status.get(key) == _READY or self.path(key).exists()
+        return self._status.get(key) == _READY or self._located(key) is not None
 
     async def wav(self, key: str, timeout: float = 10.0) -> Path | None:
-        """The WAV for KEY (a valid key): at once when on disk, after synthesis when its job is
-        pending; None for an unknown key, a failed job, or a timeout."""
-        path = self.path(key)
+        """The WAV for KEY (a valid key): at once when made (in memory or on disk), after
+        synthesis when its job is pending; None for an unknown key, a failed job, or a timeout."""
         loop = asyncio.get_running_loop()
         with self._cond:
-            if self._status.get(key) == _PENDING:
-                future: asyncio.Future[Path | None] = loop.create_future()
-                self._waiters.setdefault(key, []).append((loop, future))
-            elif path.exists():
-                return path
-            else:
-                return None
+            if self._status.get(key) != _PENDING:
+                return self._located(key)
+            future: asyncio.Future[Path | None] = loop.create_future()
+            self._waiters.setdefault(key, []).append((loop, future))
         try:
             return await asyncio.wait_for(future, timeout)
         except TimeoutError:
@@ -230,7 +236,16 @@ class Speech:
             return None
 
     def path(self, key: str) -> Path:
+        """Where KEY's WAV is kept on disk."""
         return self.cache_dir / f"{key}.wav"
+
+    def _located(self, key: str) -> Path | None:
+        """Where KEY's WAV is read from now: in memory until its copy is on disk."""
+        staging = self._staging
+        if staging is not None and (staged := staging.located(key)) is not None:
+            return staged
+        path = self.path(key)
+        return path if path.exists() else None
 
     @property
     def worker_pid(self) -> int | None:
@@ -257,10 +272,12 @@ class Speech:
             except RuntimeError:  # that event loop is closed
                 pass
 
-    def _finish(self, key: str, ok: bool) -> None:
+    def _finish(self, key: str, ok: bool, *, staged: bool = False) -> None:
         with self._cond:
+            if staged and self._staging is not None:
+                self._staging.add(key)
             self._status[key] = _READY if ok else _FAILED
-            self._resolve(key, self.path(key) if ok else None)
+            self._resolve(key, self._located(key) if ok else None)
             if len(self._status) > _STATUS_LIMIT:
                 # Months of calls: forget settled keys; the files on disk still answer for them.
                 self._status = {k: s for k, s in self._status.items() if s == _PENDING}
@@ -298,14 +315,35 @@ class Speech:
         """How long to sleep with nothing to do. Call with the lock held."""
         return PACK_RECHECK_SECONDS if any(m.pack is not None for m in self._members) else None
 
+    def _staged_waiting(self) -> str | None:
+        """A call's WAV still to be written to disk. Call with the lock held."""
+        return self._staging.waiting() if self._staging is not None else None
+
+    def _persist(self, key: str) -> None:
+        """Write KEY's staged WAV to the cache (outside the lock: a call never waits for it)."""
+        staging = self._staging
+        if staging is None:
+            return
+        ok = staging.persist(key)
+        with self._cond:
+            staging.persisted(key, ok)
+            if not ok:
+                self._status.pop(key, None)  # lost: made again when asked for
+
     def _take(self) -> _Job | None:
-        """The next job: a call if any is queued, else (when idle) the next hall's plan's next
-        candidate."""
+        """The next job: a call if any is queued, else (when idle) writing a call's WAV to disk
+        or the next hall's plan's next candidate."""
         while True:
             self._refresh_members()
             member: Member | None = None
+            to_disk: str | None = None
             with self._cond:
                 while not self._stopping and not self._queue:
+                    if self._staged_waiting() is not None:
+                        if (quiet := self._quiet_for()) > 0:
+                            self._cond.wait(quiet)
+                            continue
+                        break
                     if not self._turns or not self._prewarm_pays():
                         if not self._cond.wait(self._recheck_period()):
                             break  # idle for a while: look at the packs' files again
@@ -316,14 +354,19 @@ class Speech:
                 if self._stopping:
                     return None
                 job = self._next_call()
-                if job is None and self._turns and self._prewarm_pays():
+                if job is None and self._quiet_for() == 0:
+                    to_disk = self._staged_waiting()
+                if job is None and to_disk is None and self._turns and self._prewarm_pays():
                     member = self._turns.popleft()
                     plan = self._plans[member]
             if job is not None:
-                if self.path(job.key).exists():  # made earlier (prewarm, a previous run)
+                if self._located(job.key) is not None:  # made earlier (prewarm, a previous run)
                     self._finish(job.key, True)
                     continue
                 return job
+            if to_disk is not None:
+                self._persist(to_disk)
+                continue
             if member is None:
                 continue
             # Sentences and keys of the plan are built outside the lock: a call never waits.
@@ -333,7 +376,9 @@ class Speech:
                 log.exception("a prewarm plan failed; that hall prewarms again from its next plan")
                 candidate = None
             # A key already known needs no look at the disk (an unlocked read: a hint only).
-            cached = candidate is not None and candidate[1] not in self._status and self.path(candidate[1]).exists()
+            cached = (
+                candidate is not None and candidate[1] not in self._status and self._located(candidate[1]) is not None
+            )
             with self._cond:
                 if self._plans.get(member) is not plan:  # replaced or dropped meanwhile
                     continue
@@ -366,6 +411,12 @@ class Speech:
                 if job is None:
                     break
                 ok = self._run(job)
+                with self._cond:
+                    # A hall that never pauses: its oldest WAVs go to disk now, memory is bounded.
+                    crowded = self._staging is not None and self._staging.over_limit()
+                    oldest = self._staged_waiting() if crowded else None
+                if oldest is not None:
+                    self._persist(oldest)
                 failures = 0 if ok else failures + 1
                 if failures >= 3:
                     # Something is wrong with every job (e.g. eSpeak cannot start): slow down.
@@ -405,10 +456,14 @@ class Speech:
         self._packs_told |= packs
 
     def _run(self, job: _Job) -> bool:
+        """Make JOB's WAV: a call's in memory (when staging), a prewarm's (made while idle)
+        straight on disk."""
+        staging = self._staging if not job.prewarm else None
+        out = staging.path(job.key) if staging is not None else self.path(job.key)
         message = {
             "op": "job",
             "text": job.text,
-            "out": str(self.path(job.key)),
+            "out": str(out),
             "voice": job.settings.voice,
             "rate": job.settings.rate,
             "pitch": job.settings.pitch,
@@ -426,6 +481,28 @@ class Speech:
             message["pack"] = settings.pack.as_message() if settings.pack is not None else None
         if self._hang_next:
             message["hang"], self._hang_next = self._hang_next, 0.0
+        reply = self._exchange(job, message)
+        if reply is not None and not reply.get("ok") and staging is not None:
+            log.warning("making %r in memory failed (%s); making it on disk", job.text, reply.get("error"))
+            staging, message["out"] = None, str(self.path(job.key))
+            reply = self._exchange(job, message)
+        if reply is None:
+            log.error("audio for %r abandoned after the worker failed twice", job.text)
+            self._finish(job.key, False)
+            return False
+        if reply.get("ok"):
+            self._log_lacking(settings.pack, reply.get("lacking") or [])
+            self.jobs_done += 1
+            self._finish(job.key, True, staged=staging is not None)
+            return True
+        # The worker survived but could not say it: retrying would fail the same way.
+        log.error("audio synthesis failed for %r: %s", job.text, reply.get("error"))
+        self._finish(job.key, False)
+        return False
+
+    def _exchange(self, job: _Job, message: dict) -> dict | None:
+        """Send MESSAGE to the worker and return its reply; on a dead or hung worker, start a
+        new one and try once more; None when that fails too."""
         for attempt in (1, 2):
             message["id"] = attempt
             try:
@@ -441,18 +518,8 @@ class Speech:
                 self._discard_worker(exc, job)
                 message.pop("hang", None)
                 continue
-            if reply.get("ok"):
-                self._log_lacking(settings.pack, reply.get("lacking") or [])
-                self.jobs_done += 1
-                self._finish(job.key, True)
-                return True
-            # The worker survived but could not say it: retrying would fail the same way.
-            log.error("audio synthesis failed for %r: %s", job.text, reply.get("error"))
-            self._finish(job.key, False)
-            return False
-        log.error("audio for %r abandoned after the worker failed twice", job.text)
-        self._finish(job.key, False)
-        return False
+            return reply
+        return None
 
     def _log_lacking(self, pack: PackSettings | None, lacking: list[str]) -> None:
         """Once per word a voice pack lacks (it was said by eSpeak NG in its place)."""
@@ -485,6 +552,8 @@ class Speech:
             if self._status.get(path.stem) == _PENDING:
                 return False
             self._status.pop(path.stem, None)
+            if self._staging is not None:
+                self._staging.forget(path.stem)
             path.unlink(missing_ok=True)
             return True
 

@@ -16,6 +16,7 @@ import pytest
 
 from antrian_voice import Announcer, sound
 from antrian_voice.process import WORKER_NICE
+from antrian_voice.staging import Staging
 from display_server.announce import prewarm_plan, spoken_call
 from display_server.contract import format_number
 from tests.audio.audio_config import make_config
@@ -64,7 +65,7 @@ async def test_announcement_is_a_plain_wav_that_fits_the_sentence(announcer: Ann
     key = announcer.key(text)
     announcer.announce(text)
     path = await announcer.wav(key, timeout=30.0)
-    assert path == announcer.cache_dir / f"{key}.wav"
+    assert path is not None and path.name == f"{key}.wav"
     assert announcer.is_ready(key)
     with wave.open(str(path)) as f:
         assert (f.getnchannels(), f.getsampwidth(), f.getframerate(), f.getcomptype()) == (1, 2, 22050, "NONE")
@@ -74,7 +75,8 @@ async def test_announcement_is_a_plain_wav_that_fits_the_sentence(announcer: Ann
     assert 1.5 < duration < 12.0
     assert rms(chime) > 500  # the ding-dong is there
     assert rms(speech) > 500  # and so is a voice, not silence
-    assert not [p for p in announcer.cache_dir.iterdir() if p.name.startswith(".")]  # no temp files left
+    for folder in (path.parent, announcer.cache_dir):
+        assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temp files left
 
 
 async def test_second_request_is_served_from_the_cache(announcer: Announcer, tmp_path: Path) -> None:
@@ -84,20 +86,56 @@ async def test_second_request_is_served_from_the_cache(announcer: Announcer, tmp
     assert again == first
     assert first.stat().st_mtime_ns == mtime
     assert announcer.jobs_done == jobs
+    made = first.read_bytes()
+    await announcer.stop()  # a WAV still in memory is written to disk on the way out
 
     # A restarted server finds yesterday's file on disk without asking the worker.
     text = words(announcer, "B-7", "loket-4")
     other = Announcer(CONFIG.voice, tmp_path)
     key = other.key(text)
+    on_disk = other.cache_dir / f"{key}.wav"
     assert other.is_ready(key)
-    assert await other.wav(key) == first
+    assert await other.wav(key) == on_disk and on_disk.read_bytes() == made
     await other.start()
     try:
         other.announce(text)  # a call whose WAV is on disk: no synthesis, no worker at all
-        assert await other.wav(key, timeout=30.0) == first
+        assert await other.wav(key, timeout=30.0) == on_disk
         assert other.jobs_done == 0 and other.worker_pid is None
     finally:
         await other.stop()
+
+
+async def test_a_calls_wav_is_made_in_memory_and_written_to_disk_only_while_no_call_is_coming(
+    tmp_path: Path,
+) -> None:
+    """Made while the server pushes the call to the screens and commits the next one, a call's
+    WAV touches no disk then: screens fetch it from memory, and its copy is written, synced,
+    once no call has come for `idle_after_call`, or when the server stops."""
+    patient = Announcer(CONFIG.voice, tmp_path / "patient", idle_after_call=3600.0)
+    await patient.start()
+    try:
+        fresh = await spoken(patient, "C-5")
+        assert fresh.parent != patient.cache_dir and fresh.parent.parent == Path("/dev/shm")
+        assert not (patient.cache_dir / fresh.name).exists()
+        made = fresh.read_bytes()
+    finally:
+        await patient.stop()
+    assert (patient.cache_dir / fresh.name).read_bytes() == made
+    assert not fresh.parent.exists()  # the memory is given back
+
+    eager = Announcer(CONFIG.voice, tmp_path / "eager", idle_after_call=0.0)
+    await eager.start()
+    try:
+        fresh = await spoken(eager, "C-6")
+        on_disk = eager.cache_dir / fresh.name
+        for _ in range(500):
+            if await eager.wav(on_disk.stem) == on_disk:
+                break
+            await asyncio.sleep(0.02)
+        assert await eager.wav(on_disk.stem) == on_disk  # served from disk once it is there
+        assert on_disk.read_bytes() == fresh.read_bytes()  # kept a while for a screen that was given it
+    finally:
+        await eager.stop()
 
 
 def test_a_wav_is_on_disk_before_it_takes_its_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,13 +152,25 @@ def test_a_wav_is_on_disk_before_it_takes_its_name(tmp_path: Path, monkeypatch: 
         done.append(("rename", str(source)))
         replace(source, target)
 
-    monkeypatch.setattr(sound.os, "fsync", synced)
-    monkeypatch.setattr(sound.os, "replace", renamed)
+    monkeypatch.setattr(os, "fsync", synced)
+    monkeypatch.setattr(os, "replace", renamed)
     sound.write_atomic(tmp_path / "call.wav", b"\x00\x00" * 100)
     temp = done[-1][1]
     assert done == [("fsync", temp), ("rename", temp)]
     with wave.open(str(tmp_path / "call.wav")) as wav:
         assert wav.getnframes() == 100
+
+    # A call's WAV made in memory is copied to the cache the same way.
+    staging = Staging(tmp_path / "memory", tmp_path / "cache")
+    staging.folder.mkdir()
+    staging.cache_dir.mkdir()
+    staging.path("0" * 24).write_bytes((tmp_path / "call.wav").read_bytes())
+    staging.add("0" * 24)
+    done.clear()
+    assert staging.persist("0" * 24)
+    temp = done[-1][1]
+    assert done == [("fsync", temp), ("rename", temp)] and temp.startswith(str(staging.cache_dir))
+    assert (staging.cache_dir / f"{'0' * 24}.wav").read_bytes() == (tmp_path / "call.wav").read_bytes()
 
 
 async def test_killed_worker_is_replaced(announcer: Announcer) -> None:

@@ -41,7 +41,16 @@ async def speak(config: Config, number: str, counter: str, tmp_path: Path, **opt
     announcer.announce(text)
     path = await announcer.wav(announcer.key(text), timeout=30.0)
     assert path is not None
-    return announcer, path
+    return announcer, heard(path, tmp_path)
+
+
+def heard(path: Path, tmp_path: Path) -> Path:
+    """A copy of the WAV as a screen fetched it: a fresh one lives in memory until the announcer
+    writes it to disk, and may be gone from there once the announcer stops."""
+    copy = tmp_path / "heard" / path.name
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, copy)
+    return copy
 
 
 async def test_a_word_the_pack_lacks_is_said_by_espeak_in_its_place_and_logged_once(
@@ -184,8 +193,9 @@ async def test_a_word_missing_from_a_recorded_pack_is_the_halls_espeak_voice(
     await speaker.start()
     speaker.announce("tiga")
     said = await speaker.wav(speaker.key("tiga"), timeout=30.0)
-    await speaker.stop()
     assert said is not None
+    said = heard(said, tmp_path)
+    await speaker.stop()
     with wave.open(str(said)) as f:
         tiga = ("tiga (eSpeak)", mix.prepared(mix.from_bytes(f.readframes(f.getnframes()))))
     units = [clip(recorded_pack, u) for u in ("nomor antrean", "a", "seratus", "dua puluh")]

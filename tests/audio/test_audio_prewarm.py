@@ -155,9 +155,11 @@ async def test_wav_waits_for_an_announced_call(harness: Harness) -> None:
     waiting = asyncio.create_task(announcer.wav(key, timeout=60.0))
     await wait_until(lambda: harness.jobs() == [text], "the job to start")
     harness.gate.touch()
-    assert await waiting == announcer.cache_dir / f"{key}.wav"
+    made = await waiting
+    assert made is not None and made.name == f"{key}.wav"
     announcer.announce(text)  # announced again: already made
-    assert await announcer.wav(key) == announcer.cache_dir / f"{key}.wav"
+    again = await announcer.wav(key)
+    assert again is not None and again.read_bytes() == made.read_bytes()
     assert harness.jobs() == [text]
 
 
