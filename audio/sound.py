@@ -11,8 +11,10 @@ import os
 import sys
 import wave
 from array import array
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 RATE = 22_050
 WIDTH = 2  # bytes per sample
@@ -94,14 +96,24 @@ def write_atomic(path: Path, frames: bytes) -> None:
     metadata are written in the worker's time. Left to the kernel, they went out with the
     server's next commit (its fsync) or a writeback 30 s later, and slowed a counter's ack;
     and after a power cut an unsynced new file can come back empty under its final name."""
+
+    def wav(file: BinaryIO) -> None:
+        with wave.open(file, "wb") as f:
+            f.setnchannels(CHANNELS)
+            f.setsampwidth(WIDTH)
+            f.setframerate(RATE)
+            f.writeframes(frames)
+
+    write_synced(path, wav)
+
+
+def write_synced(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """WRITE's bytes under PATH, whole or absent: a temp file in the same folder, synced, then
+    renamed."""
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as file:
-            with wave.open(file, "wb") as f:
-                f.setnchannels(CHANNELS)
-                f.setsampwidth(WIDTH)
-                f.setframerate(RATE)
-                f.writeframes(frames)
+            write(file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(tmp, path)

@@ -21,6 +21,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import sound
+
 log = logging.getLogger("antrian.audio")
 
 MEMORY = Path("/dev/shm")
@@ -63,6 +65,9 @@ class Staging:
         """Where the worker writes KEY's WAV."""
         return self.folder / f"{key}.wav"
 
+    def _on_disk(self, key: str) -> Path:
+        return self.cache_dir / f"{key}.wav"
+
     def add(self, key: str) -> None:
         """KEY's WAV is complete at `path(key)`."""
         try:
@@ -77,7 +82,7 @@ class Staging:
         staged = self._staged.get(key)
         if staged is None:
             return None
-        return self.path(key) if staged.on_disk_since is None else self.cache_dir / f"{key}.wav"
+        return self.path(key) if staged.on_disk_since is None else self._on_disk(key)
 
     def waiting(self) -> str | None:
         """The oldest WAV still to be written to disk."""
@@ -89,17 +94,11 @@ class Staging:
     def persist(self, key: str) -> bool:
         """Copy KEY's WAV to the cache, synced, under its name only once whole. Unlocked: only
         the engine's thread moves staged files."""
-        source, target = self.path(key), self.cache_dir / f"{key}.wav"
-        tmp = target.with_name(f".{key}.{os.getpid()}.persist.tmp")
         try:
-            with open(source, "rb") as src, open(tmp, "wb") as dst:
-                shutil.copyfileobj(src, dst)
-                dst.flush()
-                os.fsync(dst.fileno())
-            os.replace(tmp, target)
+            with open(self.path(key), "rb") as source:
+                sound.write_synced(self._on_disk(key), lambda target: shutil.copyfileobj(source, target))
             return True
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             log.warning("could not write %s to the audio cache (%s); it is made again when asked for", key, exc)
             return False
 

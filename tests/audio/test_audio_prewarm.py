@@ -8,7 +8,7 @@ import asyncio
 import json
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from antrian_voice import Announcer, SpokenCall
 from antrian_voice.cache import Settings, cache_key
 from display_server.announce import prewarm_plan, spoken_call, upcoming_calls
 from tests.audio.audio_config import make_config
+from tests.audio.speaking import wait_until
 
 CONFIG = make_config()
 FAKE_WORKER = Path(__file__).with_name("fake_worker.py")
@@ -55,14 +56,6 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     yield h
     h.gate.touch()
     await h.announcer.stop()
-
-
-async def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_a_call_goes_before_the_plan_and_the_plan_is_walked_only_when_idle(harness: Harness) -> None:

@@ -6,12 +6,11 @@ halls' own voice packs through one real worker."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from itertools import zip_longest
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pytest
 from antrian_voice import Announcer, Speech
 from display_server.announce import prewarm_plan, spoken_call, upcoming_calls
 from tests.audio.audio_config import make_config
+from tests.audio.speaking import said, wait_until
 from tests.audio.voice_pack import named, read_speech, segments, tone_pack
 
 FAKE_WORKER = Path(__file__).with_name("fake_worker.py")
@@ -85,21 +85,6 @@ async def halls(tmp_path: Path) -> AsyncIterator[Deployment]:
     await d.a.stop()
     await d.b.stop()
     await d.speech.stop()
-
-
-async def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def said(announcer: Announcer, text: str) -> Path:
-    announcer.announce(text)
-    path = await announcer.wav(announcer.key(text), timeout=30.0)
-    assert path is not None, f"no WAV for {text!r}"
-    return path
 
 
 async def test_two_halls_share_one_worker_and_each_gets_its_wavs(halls: Deployment) -> None:

@@ -3,11 +3,9 @@ stand-in worker (no eSpeak). (The real worker, memory then disk: test_audio_anno
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from antrian_voice import Announcer, staging
 from antrian_voice.staging import Staging
 from display_server.announce import prewarm_plan, spoken_call
 from tests.audio.audio_config import make_config
+from tests.audio.speaking import said, wait_until
 
 CONFIG = make_config()
 FAKE_WORKER = Path(__file__).with_name("fake_worker.py")
@@ -31,20 +30,8 @@ def stand_in(tmp_path: Path, **options: float) -> Announcer:
     )
 
 
-async def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def call(announcer: Announcer, number: str) -> Path:
-    text = announcer.sentence(spoken_call(CONFIG, number, "loket-1"))
-    announcer.announce(text)
-    path = await announcer.wav(announcer.key(text), timeout=30.0)
-    assert path is not None
-    return path
+    return await said(announcer, announcer.sentence(spoken_call(CONFIG, number, "loket-1")))
 
 
 async def test_a_hall_that_never_pauses_still_has_its_wavs_written_to_disk(
