@@ -108,10 +108,13 @@ async def open_screens(port: int, n: int) -> list[LeanScreen]:
     return [await open_lean_screen(port, f"/ws/screen/tv{i % SCREEN_IDS + 1}") for i in range(n)]
 
 
-async def open_counters(ws_url: str) -> list:
+async def open_counters(ws_url: str, count: int = COUNTERS) -> list:
+    """Counters c1..c<count>, signed in with the bench configs' tokens."""
     counters = []
-    for i in range(1, COUNTERS + 1):
-        socket = await websockets.connect(f"{ws_url}/ws/counter")
+    for i in range(1, count + 1):
+        # A counter reads all it is sent, as the real one does; with a bounded queue of unread
+        # news the client stops reading, misses the server's close frame and waits 10 s to close.
+        socket = await websockets.connect(f"{ws_url}/ws/counter", max_queue=None)
         await socket.send(json.dumps({"type": "hello", "counter": f"c{i}", "token": f"bench-token-{i}"}))
         await socket.recv()
         counters.append(socket)

@@ -35,7 +35,7 @@ SCRIPTS = {
     "audio": ["audio_bench.py", "--calls", "200"],
     "counter": ["counter_bench.py", "--presses", "200"],
     "screen": ["screen_bench.py"],
-    "fanout": ["fanout_bench.py", "--runs", "3", "--calls", "60"],
+    "fanout": ["fanout_bench.py", "--runs", "6", "--calls", "60"],
     # A generated year of a busy hall (1.1 M visits); the detail file of one month (a year's
     # takes minutes: `python bench/report_bench.py` measures it).
     "reports": ["report_bench.py", "--detail-days", "31"],
