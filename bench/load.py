@@ -255,7 +255,9 @@ async def kiosk(url: str, interval: float, traffic: Traffic, deadline: float, rn
 async def counter(
     ws_url: str, counter_id: str, interval: float, traffic: Traffic, deadline: float, rng: random.Random
 ) -> None:
-    async with websockets.connect(f"{ws_url}/ws/counter", open_timeout=30) as socket:
+    # max_queue=None: news left unread at the deadline must not stop the client reading the
+    # server's close frame (it would wait its 10 s close timeout), as in core_bench.
+    async with websockets.connect(f"{ws_url}/ws/counter", open_timeout=30, max_queue=None) as socket:
         await socket.send(json.dumps({"type": "hello", "counter": counter_id, "token": token_for(counter_id)}))
         json.loads(await socket.recv())
         while time.monotonic() < deadline:
