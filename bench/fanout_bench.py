@@ -48,7 +48,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.core_bench import ack_of, open_counters  # noqa: E402
+from bench.core_bench import ack_of, open_counters, percentile  # noqa: E402
 from bench.lean_socket import LeanSocket, open_lean  # noqa: E402
 from bench.pinning import CLIENT_CPU, SERVER_CPU, affinities, can_pin, pin_clients, start_pinned  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402
@@ -83,11 +83,6 @@ def bench_config(voice: bool) -> str:
     for i in range(1, SCREEN_IDS + 1):
         lines.append(f'[[screens]]\nid = "tv{i}"\nzone = "hall"\n')
     return "\n".join(lines)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 class Display(LeanSocket):
