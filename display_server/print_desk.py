@@ -12,7 +12,7 @@ from . import views
 from .config.model import Kiosk
 from .engine import Status, Ticket
 from .hall import Hall
-from .printing import PrinterError, Slip, print_bytes, slip_bytes
+from .printing import PrinterError, Slip, escpos_printers, print_bytes, slip_bytes
 from .reader import Reader
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,11 @@ class PrintDesk:
         self.reader = reader
         self._jobs: dict[str, asyncio.Task] = {}
         self.last_prints: dict[str, dict] = {}  # kiosk id -> its last slip: for the printers page
+
+    async def start(self) -> None:
+        """Load the printer library now if a kiosk prints, not on the event loop at a visitor's first slip."""
+        if any(kiosk.printer for kiosk in self.reader.config.kiosks):
+            await asyncio.to_thread(escpos_printers)
 
     async def print_once(self, kiosk: Kiosk, ticket: Ticket, slip: Slip) -> Ticket:
         """Print a pending ticket's slip and settle it; the ticket as it is afterwards."""

@@ -105,6 +105,7 @@ def create_app(
             booking_limiter=RateLimiter(config.security.bookings_per_minute),
             config_path=config_path,
         )
+        await ctx.print_desk.start()
         app.state.context = ctx
         tasks = [asyncio.create_task(_expire_bookings(hall))]
         if store.shared:  # other nodes serve this hall too: their events reach our screens

@@ -5,6 +5,7 @@ await print_bytes(kiosk.printer, data, timeout=8.0)        # I/O in a thread, bo
 """
 
 from .device import PrinterError, PrinterHealth, check_printer, describe, print_bytes
+from .library import escpos_printers
 from .slip import Slip, format_local_datetime, slip_bytes, zone_abbreviation
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Slip",
     "check_printer",
     "describe",
+    "escpos_printers",
     "format_local_datetime",
     "print_bytes",
     "slip_bytes",

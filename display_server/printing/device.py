@@ -6,10 +6,13 @@ import asyncio
 import logging
 import socket
 from dataclasses import dataclass
-
-from escpos.escpos import Escpos
+from typing import TYPE_CHECKING
 
 from ..config.model import NetworkPrinter, Printer, SerialPrinter, UsbPrinter
+from .library import escpos_printers
+
+if TYPE_CHECKING:
+    from escpos.escpos import Escpos
 
 log = logging.getLogger(__name__)
 
@@ -42,19 +45,14 @@ def describe(printer: Printer) -> str:
 
 def _open(printer: Printer, timeout: float) -> Escpos:
     """An open python-escpos device; USB and serial need pyusb / pyserial installed."""
+    printers = escpos_printers()
     match printer:
         case NetworkPrinter():
-            from escpos.printer import Network
-
-            device: Escpos = Network(printer.host, printer.port, timeout=timeout)
+            device: Escpos = printers.Network(printer.host, printer.port, timeout=timeout)
         case UsbPrinter():
-            from escpos.printer import Usb
-
-            device = Usb(printer.vendor_id, printer.product_id, timeout=int(timeout * 1000))
+            device = printers.Usb(printer.vendor_id, printer.product_id, timeout=int(timeout * 1000))
         case SerialPrinter():
-            from escpos.printer import Serial
-
-            device = Serial(printer.device, baudrate=printer.baudrate, timeout=timeout)
+            device = printers.Serial(printer.device, baudrate=printer.baudrate, timeout=timeout)
         case _:
             raise AssertionError(printer)
     device.open()

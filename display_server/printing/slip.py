@@ -6,10 +6,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-
-from escpos.printer import Dummy
+from typing import TYPE_CHECKING
 
 from ..indonesian import format_local_datetime, wait_text, zone_abbreviation
+from .library import escpos_printers
+
+if TYPE_CHECKING:
+    from escpos.printer import Dummy
 
 __all__ = ["Slip", "format_local_datetime", "slip_bytes", "wait_text", "zone_abbreviation"]
 
@@ -38,7 +41,7 @@ class Slip:
 
 def slip_bytes(slip: Slip) -> bytes:
     """The slip as ESC/POS bytes (with a native QR code, GS ( k), ready for any transport."""
-    printer = Dummy()
+    printer = escpos_printers().Dummy()
     printer.hw("INIT")
     printer.set(align="center")
     _logo(printer, slip.logo_path)

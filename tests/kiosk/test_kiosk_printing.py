@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import httpx
 
-from tests.support.server import ServerProcess
+from tests.kiosk.conftest import FakePrinter, kiosk_config
+from tests.support.server import ServerProcess, free_port
 
 ADMIN = {"Authorization": "Bearer admin-secret-token"}
 QR_COMMAND = b"\x1d(k"  # GS ( k: the printer renders the QR code itself
@@ -118,3 +123,30 @@ def test_unknown_kiosk_and_unknown_ticket_are_friendly_404s(kiosk_server):
     assert page.status_code == 404
     assert "Nomor antrean tidak ditemukan" in page.text
     assert httpx.get(f"{kiosk_server.url}/kiosk").status_code == 200  # the default kiosk: every agency
+
+
+def test_a_printing_server_leaves_no_temporary_folder_behind(tmp_path: Path, fake_printer: FakePrinter):
+    """python-escpos pickles its printer database into a new temporary folder each time it is
+    imported, and never removes it: a mini PC's /tmp must not gain one per start of the server."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    config = tmp_path / "antrian.toml"
+    config.write_text(kiosk_config(fake_printer.port, free_port()), encoding="utf-8")
+    server = ServerProcess(config, tmp_path / "data", env={"TMPDIR": str(temporary)}).start()
+    try:
+        assert issue(server, "lobi", service="ktp").json()["printed"] is True
+        fake_printer.wait_for_job(b"A-001")
+    finally:
+        server.stop()
+    assert list(temporary.iterdir()) == []
+
+
+def test_a_hall_without_printers_does_not_load_the_printer_library():
+    """Loading python-escpos takes a fifth of a server's start: only printing needs it."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, display_server.app, display_server.cli; print('escpos' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "False"

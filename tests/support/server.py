@@ -32,7 +32,9 @@ class ServerProcess:
         cwd: Path | None = None,
         database: str | None = None,
         config_dir: Path | None = None,
+        env: dict[str, str] | None = None,
     ):
+        self.env = env or {}  # added to the test run's environment
         self.config_dir = config_dir  # a folder of halls (serve --config-dir) instead of CONFIG_PATH
         self.database = database  # a postgresql:// URL; None: SQLite in DATA_DIR
         self.cwd = cwd  # the folder the server is started from (default: the test run's)
@@ -68,7 +70,7 @@ class ServerProcess:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
             cwd=self.cwd,
         )
         deadline = time.monotonic() + timeout
