@@ -21,8 +21,13 @@ demo: $(STAMP)
 system-deps:
 	scripts/install-system-deps
 
+# The suite waits on servers, browsers and PostgreSQL about half the time: one worker more than
+# the machine has cores keeps them busy. Each test file runs whole in one worker (its servers and
+# browser are set up once). TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+
 test: lint system-deps
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
