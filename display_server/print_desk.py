@@ -26,7 +26,8 @@ class PrintDesk:
         self.last_prints: dict[str, dict] = {}  # kiosk id -> its last slip: for the printers page
 
     async def start(self) -> None:
-        """Load the printer library now if a kiosk prints, not on the event loop at a visitor's first slip."""
+        """Load the printer library now if a kiosk prints, not on the event loop at a visitor's first
+        slip: as the server starts, and again after each config reload (a printer may have been added)."""
         if any(kiosk.printer for kiosk in self.reader.config.kiosks):
             await asyncio.to_thread(escpos_printers)
 

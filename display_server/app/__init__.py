@@ -111,7 +111,7 @@ def create_app(
         if store.shared:  # other nodes serve this hall too: their events reach our screens
             tasks.append(asyncio.create_task(hall.follow_other_nodes()))
         if config_path is not None:
-            watcher = ConfigWatcher(config_path, hall, reader, ctx.config_problems)
+            watcher = ConfigWatcher(config_path, hall, reader, ctx.config_problems, ctx.print_desk.start)
             tasks.append(asyncio.create_task(watcher.run()))
         try:
             yield

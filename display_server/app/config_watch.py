@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from ..config import ConfigError, load_config
@@ -20,11 +21,19 @@ POLL_SECONDS = 0.5
 
 
 class ConfigWatcher:
-    def __init__(self, path: Path, hall: Hall, reader: Reader, problems: list[str]):
+    def __init__(
+        self,
+        path: Path,
+        hall: Hall,
+        reader: Reader,
+        problems: list[str],
+        after_reload: Callable[[], Awaitable[None]] | None = None,
+    ):
         self.path = path
         self.hall = hall
         self.reader = reader
         self.problems = problems  # shared with the admin status view
+        self.after_reload = after_reload  # e.g. load the printer library for a kiosk that now prints
         self._stamp = self._read_stamp()
 
     def _read_stamp(self) -> tuple[int, int] | None:
@@ -37,7 +46,8 @@ class ConfigWatcher:
     async def run(self) -> None:
         while True:
             await asyncio.sleep(POLL_SECONDS)
-            self.check()
+            if self.check() and self.after_reload is not None:
+                await self.after_reload()
 
     def check(self) -> bool:
         """Reload when the file changed; True when a new config was put in force."""

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
+from starlette.testclient import TestClient
 
+from display_server.announce import TextAnnouncer
+from display_server.app import create_app
+from display_server.config import load_config
+from display_server.printing import escpos_printers
 from tests.kiosk.conftest import FakePrinter, kiosk_config
+from tests.support.hall_config import test_config_text
 from tests.support.server import ServerProcess, free_port
 
 ADMIN = {"Authorization": "Bearer admin-secret-token"}
@@ -150,3 +157,24 @@ def test_a_hall_without_printers_does_not_load_the_printer_library():
         check=True,
     )
     assert loaded.stdout.strip() == "False"
+
+
+def test_a_printer_added_by_a_config_edit_is_loaded_before_its_first_slip(tmp_path: Path, fake_printer: FakePrinter):
+    """Loading the printer library takes 0.3 s: at a visitor's first slip it would hold up every
+    call in the hall, so a kiosk given a printer while the server runs has it loaded at once."""
+    config_path = tmp_path / "antrian.toml"
+    config_path.write_text(test_config_text(counters=4), encoding="utf-8")
+    app = create_app(
+        load_config(config_path),
+        tmp_path / "data",
+        config_path=config_path,
+        announcer_factory=lambda config, data: TextAnnouncer(config.voice),
+    )
+    escpos_printers.cache_clear()
+    with TestClient(app):
+        assert escpos_printers.cache_info().currsize == 0  # no kiosk prints yet
+        config_path.write_text(kiosk_config(fake_printer.port, free_port()), encoding="utf-8")
+        deadline = time.monotonic() + 30
+        while escpos_printers.cache_info().currsize == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert escpos_printers.cache_info().currsize == 1
