@@ -1,6 +1,6 @@
 """Load proof: a busy hall x100 on loopback, with the server's memory and fds sampled.
 
-    python -m bench.load --minutes 3          # from the repository root; default 10 minutes
+    python bench/load.py --minutes 3          # default 10 minutes; --json for `make bench`
 
 - 50 counters calling (about 10 calls/s overall), 10 kiosks issuing (about 10 tickets/s);
 - 1000 screen WebSocket connections (tv1, tv1-grid, tv2) in two worker processes, churning:
@@ -39,6 +39,7 @@ import httpx
 import psutil
 import websockets
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.lean_socket import LeanSocket
 from bench.pinning import can_pin, start_pinned
 from tests.support.hall_config import loopback_hall, test_config_text, token_for
@@ -470,6 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         help="let the server and the clients share every CPU (default: server on CPU 0, clients on CPU 1)",
     )
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     args = parser.parse_args(argv)
     settings = Settings(
         minutes=min(args.minutes, 120),
@@ -481,7 +483,14 @@ def main(argv: list[str] | None = None) -> int:
         phones=min(args.phones, args.screens),
         pin=args.pin,
     )
-    report = run(settings, args.workdir or Path(tempfile.mkdtemp(prefix="antrian-load-")))
+    if args.workdir:
+        report = run(settings, args.workdir)
+    else:
+        with tempfile.TemporaryDirectory(prefix="antrian-load-") as workdir:
+            report = run(settings, Path(workdir))
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
     for key, value in report.items():
         print(f"{key}: {value}")
     return 0

@@ -39,6 +39,9 @@ SCRIPTS = {
     # A generated year of a busy hall (1.1 M visits); the detail file of one month (a year's
     # takes minutes: `python bench/report_bench.py` measures it).
     "reports": ["report_bench.py", "--detail-days", "31"],
+    # 100x a busy hall for 3 minutes, pinned as issue 19 defines (10 minutes:
+    # `python bench/load.py`, docs/reliability.md).
+    "load": ["load.py", "--minutes", "3", "--json"],
     # Issue 17: 50 halls x 20 counters, 3,000 screens and phones, on 1, 2 and 3 nodes.
     "cluster": ["cluster.py"],
 }
@@ -74,6 +77,8 @@ TARGETS = [
     Target("fanout", "voice on, call -> last TV p99, probe 1000", ("results", 3, "voice_on", "last_display_p99"), 30),
     Target("fanout", "voice on, counter ack p99, 1000 TVs", ("results", 3, "voice_on", "ack_p99"), 10),
     Target("fanout", "voice on, server RSS, 1000 TVs", ("results", 3, "voice_on", "rss_mb"), 100, "MB"),
+    Target("load", "100x a busy hall: call -> screen p99", ("call_to_screen_p99_ms",), 100),
+    Target("load", "100x a busy hall: counter ack p99", ("call_acks_p99_ms",), 50),
     # Issue 14: reports at a year of a busy hall.
     Target("reports", "monthly recap, a year of 3,000 tickets a day", ("recap_month", "median_ms"), 300),
     Target("reports", "yearly recap, a year of 3,000 tickets a day", ("recap_year", "median_ms"), 3000),
