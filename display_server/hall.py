@@ -353,6 +353,14 @@ class Hall:
                     log.warning("catching up with the other nodes failed (%s); again in %.2f s", error, delay)
                     await asyncio.sleep(delay)
 
+    async def catch_up(self) -> None:
+        """Apply what every node has committed so far (one node: nothing to do). A counter's
+        welcome is built after it, so a counter that moves to another node (its own died) is
+        shown what it did there, not what this node had heard of so far."""
+        if self.store.shared:
+            async with self._lock:
+                await self._catch_up()
+
     async def _catch_up(self) -> None:
         while events := await self.store.events_after(self.applied_seq, CATCH_UP_BATCH):
             for event in events:

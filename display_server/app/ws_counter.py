@@ -31,6 +31,7 @@ async def counter_socket(websocket: WebSocket) -> None:
     counter = await authenticate_counter(websocket, ctx)
     if counter is None:
         return
+    await ctx.hall.catch_up()  # the welcome holds all this counter did, on whichever node
     subscriber = ctx.reader.follow_counter(counter)
 
     async def handle(message: dict) -> dict | None:
@@ -69,6 +70,7 @@ async def _handle_command(ctx: Context, counter_id: str, message: dict, send: Se
     if kind == "ping":
         return {"type": "pong"}
     if kind == "state":
+        await ctx.hall.catch_up()
         counter = ctx.config.counter(counter_id)
         return ctx.reader.counter_snapshot(counter) | {"type": "state"} if counter else None
     request_id = message.get("id")

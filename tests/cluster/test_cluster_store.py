@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from display_server import views
 from display_server.announce import TextAnnouncer
 from display_server.config import parse_config
 from display_server.contract import Topic
@@ -101,6 +102,18 @@ async def test_a_node_catches_up_from_the_journal_before_it_decides(nodes):
     assert called["ticket"]["number"] == "A-001"
     again = await first.command("loket-3", "call_next", "c-2")
     assert again["ticket"]["number"] == "A-002"  # never the ticket the other node called
+
+
+async def test_a_counter_welcomed_on_another_node_is_shown_what_it_did_on_the_first(nodes):
+    first, second = await nodes(), await nodes()  # neither follows the other: as if its news were late
+    await first.issue("ktp")
+    called = await first.command("loket-1", "call_next", "c-1")
+    counter = CONFIG.counter("loket-1")
+    assert counter is not None
+    assert views.counter_snapshot(CONFIG, second.state, second.desks, counter)["counter"]["current"] is None
+    await second.catch_up()  # what the door does before a counter's welcome
+    welcome = views.counter_snapshot(CONFIG, second.state, second.desks, counter)
+    assert welcome["counter"]["current"]["number"] == called["ticket"]["number"]
 
 
 async def test_commands_of_one_hall_are_decided_one_at_a_time_across_nodes(postgres_dsn: str):
