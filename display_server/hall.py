@@ -345,8 +345,7 @@ class Hall:
                 if seq is not None and seq <= self.applied_seq:
                     break
                 try:
-                    async with self._lock:
-                        await self._catch_up()
+                    await self.catch_up()
                     break
                 except Exception as error:
                     delay = FOLLOW_RETRY_DELAYS[min(attempt, len(FOLLOW_RETRY_DELAYS) - 1)]
